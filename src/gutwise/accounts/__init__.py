@@ -1,0 +1,1 @@
+"""Users, patients, clinician links with consent, sessions and API tokens."""

@@ -1,0 +1,247 @@
+"""The gutwise command line: the same services as the web app, for operators and scripts.
+
+Exit status: 0 success, 2 bad input (one line on stderr naming the file, row/field and reason), 1 internal error.
+Heavy libraries are imported inside the commands so that ``gutwise --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from gutwise.core.uow import UnitOfWork
+
+app = typer.Typer(
+    name="gutwise",
+    help="gutwise: screen, test, treat, track, learn and share for people with ME/CFS and their clinicians.\n\n"
+    "Start with `gutwise db upgrade`, then `gutwise demo` for synthetic data, then `gutwise serve`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts: add users, make API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite file path or database URL (default: GUTWISE_DATABASE_URL, else a SQLite "
+                 "file in your data folder).", metavar="PATH|URL"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+class CliInputError(Exception):
+    """Bad input found by a command: printed as one line, exit status 2."""
+
+
+def _uow(db: str | None, *, migrate: bool = False) -> UnitOfWork:
+    from gutwise.core import migrate as migrations
+    from gutwise.core.db import make_engine
+    from gutwise.core.settings import get_settings
+    from gutwise.core.uow import UnitOfWork
+
+    url = get_settings().resolved_database_url(db)
+    engine = make_engine(url)
+    if migrate:
+        migrations.upgrade(engine)
+    elif not migrations.is_up_to_date(engine):
+        raise CliInputError(f"{_display_url(url)}: the database is not up to date; run `gutwise db upgrade` first")
+    return UnitOfWork(engine)
+
+
+def _display_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or update the database tables to the latest version (safe to run again)."""
+    from gutwise.core import migrate as migrations
+
+    uow = _uow(db, migrate=True)
+    revision = migrations.current_revision(uow.engine)
+    typer.echo(f"Database {_display_url(str(uow.engine.url))} is at revision {revision}.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 keeps it on this computer).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Run the web app (and its JSON API under /api/v1, documented at /api/docs)."""
+    import uvicorn
+
+    from gutwise.accounts import service as accounts_service
+    from gutwise.core.settings import get_settings
+    from gutwise.demo.service import DEMO_LOGINS
+    from gutwise.web.app import create_app
+
+    settings = get_settings()
+    uow = _uow(db)
+    url = f"http://{host}:{port}"
+    typer.echo(f"gutwise is running at {url}  (database: {_display_url(str(uow.engine.url))})")
+    emails = {u.email for u in accounts_service.list_users(uow=uow, actor=_system())}
+    demo = [login for login in DEMO_LOGINS if login[0] in emails]
+    if demo:
+        typer.echo("Demo logins (synthetic data only):")
+        for email, password, role, _name in demo:
+            typer.echo(f"  {role.value:<10} {email:<34} password: {password}")
+    typer.echo("Press Ctrl+C to stop.")
+    uvicorn.run(create_app(settings, uow.engine), host=host, port=port, log_level="warning",
+                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
+
+
+def _system() -> Any:
+    from gutwise.core.authz import Actor
+
+    return Actor.system("cli")
+
+
+@app.command()
+def demo(
+    patients: Annotated[int, typer.Option(help="How many synthetic patients.", min=1, max=100_000)] = 24,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed and end date give the same data.")] = 7,
+    end: Annotated[str | None, typer.Option(
+        help="Last diary date (YYYY-MM-DD); default yesterday, so today is yours to fill.", metavar="DATE")] = None,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing if the database has users.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Fill a database with a synthetic, clearly labelled demo cohort (12 months of diaries)."""
+    from gutwise.accounts import service as accounts_service
+    from gutwise.demo.service import load_demo
+
+    end_date = _parse_date(end, "--end") if end else None
+    uow = _uow(db)
+    if if_empty and accounts_service.count_users(uow=uow) > 0:
+        typer.echo("The database already has accounts; demo data not loaded.")
+        return
+    result = load_demo(uow=uow, n_patients=patients, seed=seed, end=end_date or date.today() - timedelta(days=1))
+    typer.echo(f"Loaded {result.patients} synthetic patients with {result.diary_days} diary days.")
+    typer.echo("Demo logins (synthetic data only):")
+    for email, password, role, _name in result.logins:
+        typer.echo(f"  {role.value:<10} {email:<34} password: {password}")
+
+
+def _parse_date(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CliInputError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@app.command("patients")
+def patients_cmd(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """List patients: id, label, and whether they are synthetic demo data."""
+    from gutwise.accounts import service as accounts_service
+
+    rows = accounts_service.list_patients(uow=_uow(db), actor=_system())
+    if as_json:
+        _print_json([{"id": p.id, "label": p.label, "synthetic": p.synthetic} for p in rows])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "label", "synthetic")
+    for p in rows:
+        table.add_row(str(p.id), p.label, "yes" if p.synthetic else "no")
+    Console().print(table)
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="Their e-mail address (the login name).")],
+    role: Annotated[str, typer.Option(help="patient, clinician or admin.")] = "clinician",
+    name: Annotated[str | None, typer.Option(help="Display name (default: the e-mail address).")] = None,
+    password: Annotated[str | None, typer.Option(
+        help="Password (at least 10 characters). Leave out to be asked without echo.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Add an account. Patients also need a patient record; use the web app or the API for that."""
+    from gutwise.accounts import service as accounts_service
+    from gutwise.core.authz import Role
+
+    if role not in {r.value for r in Role}:
+        raise CliInputError(f"--role: {role!r} is not one of patient, clinician, admin")
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = accounts_service.register_user(
+        uow=_uow(db), actor=_system(),
+        data={"email": email, "password": password, "role": role, "display_name": name or email})
+    typer.echo(f"Added {user.role.value} {user.email} (id {user.id}).")
+
+
+@users_app.command("token")
+def users_token(
+    email: Annotated[str, typer.Argument(help="The account the token acts as.")],
+    name: Annotated[str, typer.Option(help="A name to recognise the token by.")] = "script",
+    db: DbOption = None,
+) -> None:
+    """Make a personal API token for an account (printed once; only its digest is stored)."""
+    from gutwise.accounts import service as accounts_service
+
+    token = accounts_service.create_api_token(uow=_uow(db), actor=_system(), user_email=email, name=name)
+    typer.echo(token)
+
+
+def _fail(message: str, code: int) -> int:
+    typer.echo(f"gutwise: {message}", err=True)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the Typer app and maps errors to exit status 2 (bad input) or 1 (internal)."""
+    from gutwise.core.errors import Conflict, GutwiseError, InvalidInput, NotFound
+
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="gutwise", standalone_mode=False)
+    except typer.Abort:
+        return _fail("aborted", 1)
+    except typer.Exit as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except CliInputError as exc:
+        return _fail(str(exc), 2)
+    except InvalidInput as exc:
+        lines = [e.line() for e in exc.errors]
+        if len(lines) > 1:
+            typer.echo(f"gutwise: {len(lines)} problems in the input:", err=True)
+            for line in lines:
+                typer.echo(f"  {line}", err=True)
+            return 2
+        return _fail(lines[0] if lines else "invalid input", 2)
+    except (NotFound, Conflict) as exc:
+        return _fail(str(exc), 2)
+    except GutwiseError as exc:
+        return _fail(str(exc), 1)
+    except Exception as exc:
+        # Click's usage errors (Typer vendors its own click, so match by shape, not by class).
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                typer.echo(ctx.get_help() if ctx else "")
+                return 0
+            where = f"{ctx.command_path}: " if ctx is not None else ""
+            return _fail(f"{where}{exc.format_message()}", int(exc.exit_code) or 2)
+        raise
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

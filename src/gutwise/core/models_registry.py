@@ -1,0 +1,7 @@
+"""Import every step's tables so that ``Base.metadata`` is complete (for Alembic and the schema test)."""
+
+from gutwise.accounts import models as accounts_models
+from gutwise.core import audit
+from gutwise.diary import models as diary_models
+
+__all__ = ["accounts_models", "audit", "diary_models"]

@@ -1,0 +1,73 @@
+"""Load the synthetic demo cohort through the services (so it is validated and audited like real data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from gutwise.accounts import service as accounts_service
+from gutwise.accounts.models import Consent
+from gutwise.core.authz import Actor, Role
+from gutwise.core.errors import Conflict
+from gutwise.core.uow import UnitOfWork
+from gutwise.demo.simulate import SimPatient, simulate_cohort
+from gutwise.diary import service as diary_service
+from gutwise.diary.schemas import DiaryEntry
+
+# Demo-only credentials for a synthetic database on 127.0.0.1; printed by ``make run``. Never use in production.
+DEMO_LOGINS = (
+    ("patient@demo.gutwise.invalid", "demo-patient-pass", Role.patient, "Demo Patient"),
+    ("clinician@demo.gutwise.invalid", "demo-clinician-pass", Role.clinician, "Dr Demo Clinician"),
+    ("admin@demo.gutwise.invalid", "demo-admin-pass", Role.admin, "Demo Admin"),
+)
+# Every tenth patient has not yet given the demo clinician consent, to show that consent gates access.
+PENDING_EVERY = 10
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    patients: int
+    diary_days: int
+    logins: tuple[tuple[str, str, Role, str], ...]
+
+
+def load_demo(*, uow: UnitOfWork, n_patients: int, seed: int, end: date | None = None) -> DemoResult:
+    """Write the demo accounts, ``n_patients`` synthetic patients and their diaries in one transaction."""
+    actor = Actor.system("demo")
+    cohort = simulate_cohort(n_patients, seed=seed, end=end or date.today())
+    with uow:
+        users = {}
+        for email, password, role, name in DEMO_LOGINS:
+            try:
+                users[role] = accounts_service.register_user(
+                    uow=uow, actor=actor,
+                    data={"email": email, "password": password, "role": role, "display_name": name})
+            except Conflict:
+                raise Conflict("the demo accounts already exist: this database already holds the demo") from None
+        days = 0
+        batch: list[diary_service.DayInput] = []
+        for sim in cohort:
+            patient_id = _write_patient(uow, actor, sim, users[Role.patient].id if sim.index == 1 else None)
+            consent = Consent.pending if sim.index % PENDING_EVERY == 0 else Consent.granted
+            accounts_service.link_clinician(uow=uow, actor=actor, clinician_id=users[Role.clinician].id,
+                                            patient_id=patient_id, consent=consent)
+            batch.extend(
+                diary_service.DayInput(patient_id, d.day,
+                                       DiaryEntry(fatigue=d.fatigue, crash=d.crash, note=d.note))
+                for d in sim.days
+            )
+            if len(batch) >= 50_000:
+                days += diary_service.log_days(uow=uow, actor=actor, days=batch, source="demo")
+                batch = []
+        days += diary_service.log_days(uow=uow, actor=actor, days=batch, source="demo")
+        uow.commit()
+    return DemoResult(patients=len(cohort), diary_days=days, logins=DEMO_LOGINS)
+
+
+def _write_patient(uow: UnitOfWork, actor: Actor, sim: SimPatient, user_id: int | None) -> int:
+    patient = accounts_service.create_patient(
+        uow=uow, actor=actor,
+        data={"label": sim.label, "sex": sim.sex, "birth_year": sim.birth_year,
+              "illness_onset": sim.illness_onset, "user_id": user_id, "synthetic": True},
+    )
+    return patient.id

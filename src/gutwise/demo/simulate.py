@@ -1,0 +1,115 @@
+"""The synthetic demo cohort: plausible ME/CFS courses over a year of daily diaries, fully determined by a seed.
+
+Pure: numbers in, dataclasses out. Each patient gets a course (improving, unchanged, relapsing), an AR(1)
+day-to-day wobble, crash days (post-exertional malaise, with a 1-3 day tail) and missed days that cluster around
+crashes, because people skip the diary on their worst days (peers.md 4.2: a missing entry is not a good day).
+
+These are teaching data, not a model of the illness: the parameters below are simulation settings, not clinical
+facts, and every record they produce is flagged ``synthetic``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+COURSES = ("improving", "unchanged", "relapsing")
+NOTES = (
+    "Short walk, then needed to lie down.",
+    "Bad night, woke up four times.",
+    "Visitors in the afternoon; paying for it now.",
+    "Quiet day, mostly resting.",
+    "Brain fog heavy today.",
+    "Felt a bit brighter in the morning.",
+)
+
+
+@dataclass(frozen=True)
+class SimDay:
+    day: date
+    fatigue: int
+    crash: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class SimPatient:
+    index: int
+    label: str
+    sex: str
+    birth_year: int
+    illness_onset: date
+    course: str
+    days: list[SimDay] = field(repr=False)
+
+
+def _course_mean(course: str, n: int, start_level: float, rng: np.random.Generator) -> np.ndarray:
+    t = np.arange(n) / max(n - 1, 1)
+    if course == "improving":
+        return start_level - rng.uniform(1.5, 3.5) * t
+    if course == "relapsing":
+        dip = rng.uniform(1.5, 3.0)
+        turn = rng.uniform(0.45, 0.7)
+        return start_level - dip * np.where(t < turn, t / turn, 1 - (t - turn) / (1 - turn) * 1.1)
+    return np.full(n, start_level)
+
+
+def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Generator) -> SimPatient:
+    """One synthetic person and their diary for the ``n_days`` days ending at ``end``."""
+    course = COURSES[int(rng.integers(len(COURSES)))]
+    sex = "female" if rng.random() < 0.75 else "male"
+    age = int(rng.integers(18, 66))
+    years_ill = float(rng.uniform(0.7, 15.0))
+    onset = end - timedelta(days=n_days) - timedelta(days=int(years_ill * 365.25))
+
+    level = _course_mean(course, n_days, float(rng.uniform(5.0, 8.0)), rng)
+    phi, sd = 0.5, 0.8
+    noise = np.empty(n_days)
+    noise[0] = rng.normal(0, sd / np.sqrt(1 - phi**2))
+    for i in range(1, n_days):
+        noise[i] = phi * noise[i - 1] + rng.normal(0, sd)
+
+    crash = rng.random(n_days) < 0.05
+    tail = np.zeros(n_days)
+    for i in np.flatnonzero(crash):
+        length = int(rng.integers(1, 4))
+        tail[i : i + length + 1] += np.linspace(2.5, 0.8, length + 1)[: n_days - i]
+    fatigue = np.clip(np.rint(level + noise + tail), 0, 10).astype(int)
+
+    # Missed days: a background rate, higher on and after crash days, and the odd run of several days.
+    p_missing = np.full(n_days, 0.07) + np.where(tail > 1.0, 0.25, 0.0)
+    missing = rng.random(n_days) < p_missing
+    for start in np.flatnonzero(rng.random(n_days) < 0.01):
+        missing[start : start + int(rng.integers(3, 8))] = True
+
+    first = end - timedelta(days=n_days - 1)
+    days = [
+        SimDay(
+            day=first + timedelta(days=i),
+            fatigue=int(fatigue[i]),
+            crash=bool(crash[i] or tail[i] > 2.0),
+            note=NOTES[int(rng.integers(len(NOTES)))] if rng.random() < 0.08 else None,
+        )
+        for i in range(n_days)
+        if not missing[i]
+    ]
+    return SimPatient(
+        index=index,
+        label=f"Demo patient {index:03d}",
+        sex=sex,
+        birth_year=end.year - age,
+        illness_onset=onset,
+        course=course,
+        days=days,
+    )
+
+
+def simulate_cohort(n_patients: int, *, seed: int, end: date, n_days: int = 365) -> list[SimPatient]:
+    """``n_patients`` synthetic people; the same seed and end date give the same cohort."""
+    root = np.random.SeedSequence(seed)
+    return [
+        simulate_patient(i + 1, end=end, n_days=n_days, rng=np.random.default_rng(child))
+        for i, child in enumerate(root.spawn(n_patients))
+    ]

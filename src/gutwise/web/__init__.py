@@ -1,0 +1,1 @@
+"""The FastAPI app: mounts each step's router, the layout and static files."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     test_database_url: str | None = None
     session_days: int = Field(default=14, ge=1, le=90)
+    password_hash_profile: Literal["standard", "fast-insecure-for-tests"] = "standard"  # noqa: S105
     # Trust X-Forwarded-Proto from this proxy address list (uvicorn's forwarded_allow_ips).
     forwarded_allow_ips: str = "127.0.0.1"
 

@@ -50,9 +50,9 @@ class UnitOfWork:
             return
         assert self._session is not None
         try:
-            self._session.rollback()
-        finally:
+            # close() rolls back anything not committed but, unlike rollback(), leaves loaded objects readable.
             self._session.close()
+        finally:
             self._session = None
 
     def commit(self) -> None:

@@ -24,14 +24,14 @@ SESSION_COOKIE = "gutwise_session"
 PRE_SESSION_COOKIE = "gutwise_csrf"  # double-submit token for the login form, before any session exists
 
 
-class LoginRequired(Exception):  # noqa: N818 - a control-flow signal, not an error
+class LoginRequired(Exception):
     """Raised by page dependencies; the app answers with a redirect to the login page."""
 
     def __init__(self, next_path: str) -> None:
         self.next_path = next_path
 
 
-class CsrfFailed(Exception):  # noqa: N818
+class CsrfFailed(Exception):
     pass
 
 

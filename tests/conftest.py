@@ -101,3 +101,18 @@ def make_user(uow: UnitOfWork, role: Role, email: str, password: str = "correct 
 
 def actor_for(user_id: int, role: Role) -> Actor:
     return Actor(user_id=user_id, role=role, label=f"user:{user_id}")
+
+
+@pytest.fixture
+def app(engine: Engine):
+    from gutwise.web.app import create_app
+
+    return create_app(Settings(), engine)
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, follow_redirects=False) as c:
+        yield c

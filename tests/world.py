@@ -38,7 +38,7 @@ def build_world(uow: UnitOfWork) -> World:
         email = f"{key.replace('_', '.')}@example.org"
         user = service.register_user(uow=uow, actor=system,
                                      data={"email": email, "password": PASSWORD, "role": role,
-                                           "display_name": key.replace("_", " ").title()})
+                                           "display_name": f"Account {key}"})
         emails[key] = email
         actors[key] = Actor(user.id, role, f"user:{user.id}")
     a = service.create_patient(uow=uow, actor=system, data={"label": "Patient A", "birth_year": 1985, "sex": "female",

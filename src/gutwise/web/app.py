@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,6 +24,24 @@ from gutwise.web.deps import CsrfFailed, LoginRequired
 
 STATIC = Path(__file__).with_name("static")
 API_PREFIX = "/api/v1"
+
+# Every router the app serves, with its prefix: the one list that ``create_app`` mounts and tests walk.
+ROUTERS: list[tuple[str, APIRouter]] = [
+    ("", accounts_views.pages),
+    ("", diary_views.pages),
+    (API_PREFIX, accounts_views.api),
+    (API_PREFIX, diary_views.api),
+]
+
+
+def route_table() -> list[tuple[str, str]]:
+    """(method, full path) of every page and API route, e.g. ``("GET", "/api/v1/patients/{patient_id}")``."""
+    out = []
+    for prefix, router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                out.extend((method, prefix + route.path) for method in sorted(route.methods))
+    return out
 
 # Pages carry health data: no caching, no framing, only our own scripts.
 _SECURITY_HEADERS = {
@@ -61,10 +80,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or make_engine(settings.resolved_database_url())
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(accounts_views.pages)
-    app.include_router(diary_views.pages)
-    app.include_router(accounts_views.api, prefix=API_PREFIX)
-    app.include_router(diary_views.api, prefix=API_PREFIX)
+    for prefix, router in ROUTERS:
+        app.include_router(router, prefix=prefix)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

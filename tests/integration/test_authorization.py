@@ -1,0 +1,102 @@
+"""Walk every API route as every role, and as an unrelated patient, and prove that no record leaks.
+
+The table below must name every route the app serves: a new route without an entry fails this test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gutwise.accounts import service as accounts_service
+from gutwise.web.app import route_table
+from tests.world import build_world
+
+ROLES = ["anonymous", "patient_a", "patient_b", "clinician", "clinician_pending", "clinician_withdrawn",
+         "clinician_other", "admin"]
+A_READERS = {"patient_a", "clinician"}  # who may see patient A's records
+SECRETS = {"SECRET-NOTE-OF-A": A_READERS, "SECRET-NOTE-OF-B": {"patient_b"}}
+
+# (method, path) -> (who succeeds, success status, status for everyone else signed in, request builder)
+ROUTES = {
+    ("GET", "/api/v1/me"): (set(ROLES) - {"anonymous"}, 200, None, lambda w: {}),
+    ("GET", "/api/v1/patients"): (set(ROLES) - {"anonymous"}, 200, None, lambda w: {}),
+    ("POST", "/api/v1/patients"): ({"clinician", "clinician_pending", "clinician_withdrawn", "clinician_other",
+                                    "admin"}, 201, 403, lambda w: {"json": {"label": "Made in test"}}),
+    ("GET", "/api/v1/patients/{patient_id}"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/care-team"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/users"): ({"admin"}, 200, 403, lambda w: {}),
+    ("POST", "/api/v1/users"): ({"admin"}, 201, 403, lambda w: {
+        "json": {"email": f"new-{w.counter()}@example.org", "password": "a long password", "role": "clinician",
+                 "display_name": "New"}}),
+    ("POST", "/api/v1/care-links"): ({"admin"}, 201, 403, lambda w: {
+        "params": {"clinician_id": w.world.clinician_other.user_id, "patient_id": w.world.b_id}}),
+    ("PUT", "/api/v1/care-links/{link_id}/consent"): ({"patient_a"}, 200, 404,
+                                                     lambda w: {"params": {"consent": "granted"}}),
+    ("GET", "/api/v1/patients/{patient_id}/diary"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/diary/{day}"): (A_READERS, 200, 404, lambda w: {}),
+    ("PUT", "/api/v1/patients/{patient_id}/diary/{day}"): (A_READERS, 200, 404,
+                                                          lambda w: {"json": {"fatigue": 5}}),
+}
+
+
+class _Ctx:
+    def __init__(self, world):
+        self.world = world
+        self._n = 0
+
+    def counter(self) -> int:
+        self._n += 1
+        return self._n
+
+
+def test_the_table_covers_every_api_route():
+    served = {(m, p) for m, p in route_table() if p.startswith("/api/")}
+    assert served == set(ROUTES)
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_no_record_leaks_on(route, client, uow):
+    world = build_world(uow)
+    ctx = _Ctx(world)
+    tokens = {role: accounts_service.create_api_token(uow=uow, actor=getattr(world, role), name="authz")
+              for role in ROLES if role != "anonymous"}
+    allowed, ok_status, refused_status, build = ROUTES[route]
+    method, template = route
+    path = template.format(patient_id=world.a_id, day="2026-01-05", link_id=world.link_ids["clinician_pending"])
+    for role in ROLES:
+        headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
+        response = client.request(method, path, headers=headers, **build(ctx))
+        if role == "anonymous":
+            expected = 401
+        elif role in allowed:
+            expected = ok_status
+        else:
+            expected = refused_status
+        assert response.status_code == expected, (role, response.text)
+        for secret, readers in SECRETS.items():
+            if role not in readers:
+                assert secret not in response.text, (role, secret)
+        if role not in A_READERS:
+            assert "Patient A" not in response.text, role
+
+
+def test_a_refused_write_changes_nothing(client, uow):
+    from gutwise.core.authz import Actor
+    from gutwise.diary import service as diary_service
+
+    world = build_world(uow)
+    token = accounts_service.create_api_token(uow=uow, actor=world.patient_b, name="t")
+    r = client.put(f"/api/v1/patients/{world.a_id}/diary/2026-01-05", json={"fatigue": 0, "note": "overwritten"},
+                   headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 404
+    [day] = diary_service.list_diary(uow=uow, actor=Actor.system("test"), patient_id=world.a_id)
+    assert day.note == "SECRET-NOTE-OF-A"
+
+
+def test_unknown_and_forbidden_records_answer_alike(client, uow):
+    world = build_world(uow)
+    token = accounts_service.create_api_token(uow=uow, actor=world.clinician_other, name="t")
+    headers = {"Authorization": f"Bearer {token}"}
+    hidden = client.get(f"/api/v1/patients/{world.a_id}/diary", headers=headers)
+    missing = client.get("/api/v1/patients/424242/diary", headers=headers)
+    assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())

@@ -100,3 +100,70 @@ def test_unknown_and_forbidden_records_answer_alike(client, uow):
     hidden = client.get(f"/api/v1/patients/{world.a_id}/diary", headers=headers)
     missing = client.get("/api/v1/patients/424242/diary", headers=headers)
     assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
+
+
+# --- pages: the same walk through the browser face ------------------------------------------------------
+
+SIGNED = [r for r in ROLES if r != "anonymous"]
+PATIENTS = {"patient_a", "patient_b"}
+CLINICIANS = {r for r in SIGNED if r.startswith("clinician")}
+
+
+def _expect(ok: set[str], ok_status: int, other: int, anon: int = 303):
+    return lambda role: anon if role == "anonymous" else (ok_status if role in ok else other)
+
+
+# (method, path) -> expected status per role. Paths use patient A's record, the pending link and A's token.
+PAGES = {
+    ("GET", "/"): _expect(set(SIGNED), 303, 303),
+    ("GET", "/login"): lambda role: 200,
+    ("POST", "/login"): lambda role: 400,  # posted with a wrong password; the form token is valid
+    ("POST", "/logout"): _expect(set(SIGNED), 303, 303, anon=303),
+    ("GET", "/patients"): _expect(CLINICIANS | {"admin"}, 200, 303),
+    ("GET", "/patients/{patient_id}"): _expect(A_READERS, 200, 404),
+    ("GET", "/admin/users"): _expect({"admin"}, 200, 403),
+    ("POST", "/admin/users"): _expect({"admin"}, 422, 403),
+    ("POST", "/admin/users/{user_id}/active"): _expect({"admin"}, 303, 403),
+    ("GET", "/account"): _expect(set(SIGNED), 200, 200),
+    ("POST", "/account/tokens"): _expect(set(SIGNED), 200, 200),
+    ("POST", "/account/tokens/{token_id}/revoke"): _expect({"patient_a"}, 303, 404),
+    ("POST", "/account/consent/{link_id}"): _expect({"patient_a"}, 303, 404),
+    ("GET", "/today"): _expect(PATIENTS, 200, 404),
+    ("GET", "/diary/{day}"): _expect(PATIENTS, 200, 404),
+    ("POST", "/diary/{day}"): _expect(PATIENTS, 303, 404),
+}
+
+
+def test_the_page_table_covers_every_page_route():
+    served = {(m, p) for m, p in route_table() if not p.startswith("/api/")}
+    assert served == set(PAGES)
+
+
+@pytest.mark.parametrize("route", sorted(PAGES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_no_record_leaks_on_page(route, client, uow):
+    from tests.web_helpers import csrf_from, sign_in
+
+    world = build_world(uow)
+    a_token = accounts_service.create_api_token(uow=uow, actor=world.patient_a, name="a")
+    [info] = accounts_service.list_api_tokens(uow=uow, actor=world.patient_a)
+    assert a_token
+    method, template = route
+    path = template.format(patient_id=world.a_id, day="2026-01-05", link_id=world.link_ids["clinician_pending"],
+                           token_id=info.id, user_id=world.patient_b.user_id)
+    for role in ROLES:
+        if role == "anonymous":
+            client.cookies.clear()
+            csrf = csrf_from(client.get("/login").text)
+        else:
+            csrf = sign_in(client, world.emails[role])
+        if path == "/login":
+            csrf = csrf_from(client.get("/login").text)
+        data = {"csrf_token": csrf, "fatigue": "4", "consent": "granted", "active": "true", "email": "bad",
+                "password": "wrong password"}
+        response = client.request(method, path, data=data if method == "POST" else None)
+        assert response.status_code == PAGES[route](role), (role, response.text[:300])
+        for secret, readers in SECRETS.items():
+            if role not in readers:
+                assert secret not in response.text, (role, secret)
+        if role not in A_READERS:
+            assert "Patient A" not in response.text, role

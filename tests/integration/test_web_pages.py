@@ -150,3 +150,15 @@ def test_pages_carry_security_headers(client):
     assert r.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["cache-control"] == "no-store"
+
+
+def test_patient_page_is_open_to_linked_clinician_only(client, uow):
+    world = build_world(uow)
+    sign_in(client, world.emails["clinician"])
+    page = client.get(f"/patients/{world.a_id}")
+    assert page.status_code == 200
+    assert "Patient A" in page.text
+    assert "missing, not a good day" in page.text
+    sign_in(client, world.emails["clinician_other"])
+    assert client.get(f"/patients/{world.a_id}").status_code == 404
+    assert "Patient A" not in client.get(f"/patients/{world.a_id}").text

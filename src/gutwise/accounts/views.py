@@ -113,6 +113,19 @@ def patient_list(request: Request, uow: UoW, session: PageSession) -> Response:
     )
 
 
+@pages.get("/patients/{patient_id}")
+def patient_page(patient_id: int, request: Request, uow: UoW, session: PageSession) -> Response:
+    """A clinician's (or the patient's own) overview of one patient; later steps add their sections."""
+    patient = service.get_patient(uow=uow, actor=session.actor, patient_id=patient_id)
+    today = date.today()
+    diary = diary_service.list_diary(uow=uow, actor=session.actor, patient_id=patient_id,
+                                     start=today - timedelta(days=27), end=today)
+    by_day = {d.day: d for d in diary}
+    days = [(today - timedelta(days=i), by_day.get(today - timedelta(days=i))) for i in range(28)]
+    return templates.TemplateResponse(request, "patient.html",
+                                      {"session": session, "patient": patient, "days": days, "today": today})
+
+
 @pages.get("/admin/users")
 def users_page(request: Request, uow: UoW, session: PageSession) -> Response:
     return _users_page(request, uow, session)

@@ -200,6 +200,98 @@ def users_token(
     typer.echo(token)
 
 
+def _read_json(path: str) -> Any:
+    """Parse a JSON file; every failure names the file (and line/column for syntax errors)."""
+    from pathlib import Path
+
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliInputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliInputError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliInputError(f"{path}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
+
+
+@app.command("score")
+def score_cmd(
+    instrument: Annotated[str, typer.Argument(help="phq9, gad7, dsq_sf, rand36_pf, fibrofatigue or daily.")],
+    answers_file: Annotated[str, typer.Argument(metavar="ANSWERS.json", help='{"answers": [..]} in item order, '
+                                                'or {"answers": {"item_id": value}}.')],
+    as_json: JsonOption = False,
+) -> None:
+    """Score one questionnaire: total, band, subscales, per-item values and safety alerts."""
+    from gutwise import knowledge
+    from gutwise.screening.scoring import AnswerError, score
+
+    try:
+        inst = knowledge.instrument(instrument)
+    except KeyError as exc:
+        raise CliInputError(f"INSTRUMENT: {exc.args[0]}") from None
+    data = _read_json(answers_file)
+    if not isinstance(data, dict) or "answers" not in data:
+        raise CliInputError(f'{answers_file}: expected an object with an "answers" list or object')
+    try:
+        result = score(inst, data["answers"])
+    except AnswerError as exc:
+        raise CliInputError(f"{answers_file}: " + "; ".join(f"item {i}: {r}" for i, r in exc.problems)) from None
+    if as_json:
+        _print_json(result.as_json())
+        return
+    for alert in result.alerts:
+        typer.echo(f"!! {alert.title}\n   {alert.message}\n")
+    typer.echo(f"{inst.title}")
+    if inst.scoring.method == "freq_sev":
+        for symptom, composite in result.subscales.items():
+            present = result.present.get(symptom)
+            mark = "present" if present else "absent" if present is False else "not answered"
+            typer.echo(f"  {symptom:<14} {'' if composite is None else composite:>6}  {mark}")
+    else:
+        band = f" ({result.band})" if result.band else ""
+        typer.echo(f"  total: {'not scored' if result.total is None else result.total}{band}")
+    if result.missing:
+        typer.echo(f"  missing items: {', '.join(result.missing)}")
+
+
+@app.command("screen")
+def screen_cmd(
+    intake_file: Annotated[str, typer.Argument(metavar="INTAKE.json", help="The intake; see docs/intake.md.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Check an intake against the Fukuda, IOM, Canadian and NICE case definitions, with red flags first."""
+    from gutwise.core.errors import InvalidInput
+    from gutwise.core.validation import parse
+    from gutwise.screening.schemas import Intake
+    from gutwise.screening.scoring import AnswerError
+    from gutwise.screening.screen import screen
+
+    data = _read_json(intake_file)
+    try:
+        intake = parse(Intake, data, location=intake_file)
+        result = screen(intake)
+    except InvalidInput as exc:
+        raise CliInputError("; ".join(e.line() for e in exc.errors)) from None
+    except AnswerError as exc:
+        raise CliInputError(f"{intake_file}: " + "; ".join(f"item {i}: {r}" for i, r in exc.problems)) from None
+    if as_json:
+        _print_json(result.as_json())
+        return
+    for line in result.advice[: len(result.alerts) + (1 if result.red_flags else 0)]:
+        typer.echo(f"!! {line}\n")
+    for definition in result.definitions.values():
+        typer.echo(f"{definition.title}: {definition.status.replace('_', ' ')}")
+        typer.echo(f"  {definition.wording}")
+        for c in definition.criteria:
+            typer.echo(f"    [{c.status:^11}] {c.label}: {'; '.join(c.decided_by)}")
+    typer.echo("")
+    for line in result.advice[len(result.alerts) + (1 if result.red_flags else 0):]:
+        typer.echo(f"- {line}")
+
+
 def _fail(message: str, code: int) -> int:
     typer.echo(f"gutwise: {message}", err=True)
     return code

@@ -1,0 +1,97 @@
+"""Clinical knowledge as data: YAML files a clinician can review, validated by ``schemas.py`` when loaded.
+
+Every fact carries a reference id that resolves in ``references.yaml``; a dangling id is a load error. Loading is
+cached: the files are read once per process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from gutwise.knowledge.schemas import Criterion, Instrument, Reference, ScreeningKnowledge
+
+HERE = Path(__file__).resolve().parent
+INSTRUMENT_IDS = ("phq9", "gad7", "dsq_sf", "rand36_pf", "fibrofatigue", "daily")
+
+
+class KnowledgeError(RuntimeError):
+    """A knowledge file is malformed: names the file and the problem."""
+
+
+def _read(path: Path) -> Any:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _validated(model: type, data: Any, path: Path) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise KnowledgeError(f"{path.relative_to(HERE.parent)}: {exc}") from None
+
+
+@lru_cache
+def references() -> dict[str, Reference]:
+    path = HERE / "references.yaml"
+    refs = [_validated(Reference, r, path) for r in _read(path)]
+    out = {r.id: r for r in refs}
+    if len(out) != len(refs):
+        raise KnowledgeError(f"{path.name}: duplicate reference ids")
+    return out
+
+
+def _check_refs(ids: list[str | None], where: str) -> None:
+    known = references()
+    missing = sorted({i for i in ids if i and i != "gutwise" and i not in known})
+    if missing:
+        raise KnowledgeError(f"{where}: unknown reference ids {missing}")
+
+
+@lru_cache
+def instruments() -> dict[str, Instrument]:
+    out = {}
+    for iid in INSTRUMENT_IDS:
+        path = HERE / "instruments" / f"{iid}.yaml"
+        inst: Instrument = _validated(Instrument, _read(path), path)
+        if inst.id != iid:
+            raise KnowledgeError(f"{path.name}: id {inst.id!r} does not match the file name")
+        s = inst.scoring
+        _check_refs([*inst.citation, s.missing_rule_source, s.bands_source,
+                     s.presence.source if s.presence else None, *[r.source for r in inst.safety]], path.name)
+        out[iid] = inst
+    return out
+
+
+def instrument(instrument_id: str) -> Instrument:
+    try:
+        return instruments()[instrument_id]
+    except KeyError:
+        raise KeyError(f"unknown instrument {instrument_id!r}; known: {', '.join(INSTRUMENT_IDS)}") from None
+
+
+@lru_cache
+def screening() -> ScreeningKnowledge:
+    path = HERE / "screening.yaml"
+    data: ScreeningKnowledge = _validated(ScreeningKnowledge, _read(path), path)
+    ids: list[str | None] = [data.symptom_present.source]
+    ids += [c.source for c in data.conditions] + [r.source for r in data.red_flags]
+    ids += [c.source for c in data.checklist]
+    for d in data.definitions:
+        ids += d.source
+    _check_refs(ids, path.name)
+    for sym in data.symptoms:
+        for src in sym.dsq_sf:
+            if src.symptom not in instrument(src.instrument).symptoms():
+                raise KnowledgeError(f"{path.name}: symptom {sym.id} maps to unknown {src.instrument}.{src.symptom}")
+    return data
+
+
+def criteria_leaves(c: Criterion) -> list[Criterion]:
+    if not c.children:
+        return [c]
+    return [leaf for child in c.children for leaf in criteria_leaves(child)]

@@ -1,0 +1,340 @@
+"""Schemas that every knowledge file is validated against when it is loaded.
+
+A knowledge file that breaks its schema (a missing citation, a band that leaves a gap, an item that a safety rule
+names but the instrument lacks) stops gutwise at start-up with the file and the field, instead of scoring wrongly.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Verification = Literal["V", "S", "U"]  # as in shared/knowledge/clinical.md: verified, secondary, unverified
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- references ------------------------------------------------------------------------------------------
+
+Design = Literal[
+    "case report", "case series", "cross-sectional", "uncontrolled cohort", "controlled cohort", "RCT",
+    "systematic review", "narrative review", "guideline", "regulatory opinion", "instrument development",
+    "validation study", "consensus definition", "reference data", "other",
+]
+
+
+class Reference(_Strict):
+    id: str
+    authors: str
+    year: int
+    title: str
+    journal: str | None = None
+    volume: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+    url: str | None = None
+    design: Design
+    n: int | None = None
+    verified: Verification
+    note: str | None = None
+
+    def short(self) -> str:
+        first = self.authors.split(",")[0].strip()
+        etal = " et al." if "," in self.authors else ""
+        return f"{first}{etal} {self.year}"
+
+
+# --- instruments -----------------------------------------------------------------------------------------
+
+
+class Option(_Strict):
+    value: int | float
+    label: str
+    code: str | None = None  # a LOINC answer code (LA…) where one exists
+
+
+class Pair(_Strict):
+    """Marks an item as the frequency or severity half of a DSQ-style symptom."""
+
+    symptom: str
+    part: Literal["frequency", "severity"]
+
+
+class Item(_Strict):
+    id: str
+    text: str
+    type: Literal["choice", "integer", "number", "boolean", "text"] = "choice"
+    options: str | None = None  # the name of an option set of the instrument
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    scored: bool = True
+    section: str | None = None
+    pair: Pair | None = None
+    loinc: str | None = None
+    hint: str | None = None
+
+
+class Band(_Strict):
+    min: float
+    max: float
+    label: str
+
+
+class Subscale(_Strict):
+    id: str
+    label: str
+    items: list[str]
+    method: Literal["sum", "mean"] = "sum"
+
+
+class PresenceRule(_Strict):
+    frequency_min: int
+    severity_min: int
+    source: str  # reference id
+
+
+class Scoring(_Strict):
+    method: Literal["sum", "mean", "freq_sev", "none"]
+    range: tuple[float, float] | None = None
+    higher_is_better: bool | None = None
+    recode: dict[int, float] | None = None
+    missing_rule: Literal["all_required", "min_fraction", "per_pair", "not_applicable"]
+    min_answered_fraction: float | None = Field(default=None, gt=0, le=1)
+    missing_rule_source: str | None = None  # reference id, or "gutwise" with a note
+    missing_rule_note: str | None = None
+    bands: list[Band] = Field(default_factory=list)
+    bands_source: str | None = None
+    subscales: list[Subscale] = Field(default_factory=list)
+    composite_multiplier: float | None = None  # DSQ: (frequency + severity) / 2 x this
+    presence: PresenceRule | None = None
+
+
+class SafetyRule(_Strict):
+    id: str
+    item: str
+    above: float  # the alert fires when the answer is greater than this
+    severity: Literal["urgent", "warning"]
+    title: str
+    message: str
+    clinician_message: str
+    source: str
+
+
+class Instrument(_Strict):
+    id: str
+    title: str
+    short_title: str
+    version: str
+    citation: list[str]
+    licence: str
+    respondent: Literal["patient", "clinician"]
+    recall_period: str
+    instructions: str
+    loinc: str | None = None
+    option_sets: dict[str, list[Option]] = Field(default_factory=dict)
+    sections: dict[str, str] = Field(default_factory=dict)  # id -> heading, in display order
+    items: list[Item]
+    scoring: Scoring
+    safety: list[SafetyRule] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Instrument:
+        ids = [i.id for i in self.items]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"{self.id}: duplicate item ids")
+        for item in self.items:
+            if item.type == "choice" and item.options not in self.option_sets:
+                raise ValueError(f"{self.id}.{item.id}: option set {item.options!r} is not defined")
+            if item.section is not None and item.section not in self.sections:
+                raise ValueError(f"{self.id}.{item.id}: section {item.section!r} is not defined")
+        known = set(ids)
+        for rule in self.safety:
+            if rule.item not in known:
+                raise ValueError(f"{self.id}: safety rule {rule.id} names unknown item {rule.item}")
+        for sub in self.scoring.subscales:
+            if not set(sub.items) <= known:
+                raise ValueError(f"{self.id}: subscale {sub.id} names unknown items")
+        _check_bands(self.id, self.scoring)
+        if self.scoring.method == "freq_sev":
+            symptoms: dict[str, set[str]] = {}
+            for item in self.items:
+                if item.pair is None:
+                    raise ValueError(f"{self.id}.{item.id}: freq_sev scoring needs every item to be a pair half")
+                symptoms.setdefault(item.pair.symptom, set()).add(item.pair.part)
+            incomplete = [s for s, parts in symptoms.items() if parts != {"frequency", "severity"}]
+            if incomplete:
+                raise ValueError(f"{self.id}: symptoms without both halves: {incomplete}")
+            if self.scoring.composite_multiplier is None or self.scoring.presence is None:
+                raise ValueError(f"{self.id}: freq_sev scoring needs composite_multiplier and presence")
+        if self.scoring.missing_rule == "min_fraction" and self.scoring.min_answered_fraction is None:
+            raise ValueError(f"{self.id}: missing_rule min_fraction needs min_answered_fraction")
+        return self
+
+    @property
+    def scored_items(self) -> list[Item]:
+        return [i for i in self.items if i.scored]
+
+    def item(self, item_id: str) -> Item:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(item_id)
+
+    def symptoms(self) -> list[str]:
+        """Symptom ids of a frequency/severity instrument, in item order."""
+        seen: list[str] = []
+        for item in self.items:
+            if item.pair is not None and item.pair.symptom not in seen:
+                seen.append(item.pair.symptom)
+        return seen
+
+
+def _check_bands(instrument: str, scoring: Scoring) -> None:
+    if not scoring.bands:
+        return
+    if scoring.range is None:
+        raise ValueError(f"{instrument}: bands need a score range")
+    bands = sorted(scoring.bands, key=lambda b: b.min)
+    if bands[0].min != scoring.range[0] or bands[-1].max != scoring.range[1]:
+        raise ValueError(f"{instrument}: bands do not cover the score range {scoring.range}")
+    for a, b in zip(bands, bands[1:], strict=False):
+        if b.min != a.max + 1:
+            raise ValueError(f"{instrument}: bands {a.label!r} and {b.label!r} leave a gap or overlap")
+
+
+# --- screening: symptoms, case definitions, red flags ----------------------------------------------------
+
+
+class SymptomSource(_Strict):
+    """A DSQ-SF item that can stand in for an intake symptom when the symptom itself was not answered."""
+
+    instrument: str
+    symptom: str
+
+
+class Symptom(_Strict):
+    id: str
+    label: str
+    plain: str  # the question as the patient reads it
+    dsq_sf: list[SymptomSource] = Field(default_factory=list)
+    group: str
+    note: str | None = None
+
+
+class Condition(_Strict):
+    id: str
+    label: str
+    kind: Literal["medical", "psychiatric", "other"]
+    source: str
+    verified: Verification
+    note: str | None = None
+
+
+class RedFlag(_Strict):
+    id: str
+    label: str
+    plain: str
+    source: str
+    verified: Verification
+
+
+class CheckItem(_Strict):
+    id: str
+    label: str
+    why: str
+    source: str
+    verified: Verification
+    before: str | None = None  # e.g. "gluten-free diet"
+
+
+Logic = Literal["all", "any", "at_least"]
+
+
+class Criterion(_Strict):
+    """One rule of a case definition. Leaves test answers; groups combine their children."""
+
+    id: str
+    label: str
+    explain: str
+    logic: Logic | None = None
+    count: int | None = None
+    children: list[Criterion] = Field(default_factory=list)
+    # leaves: exactly one of these tests
+    fatigue_field: str | None = None
+    expect: bool | None = None
+    symptom: str | None = None
+    duration_months_min: float | None = None
+    duration_weeks_min: float | None = None
+    duration_weeks_min_child: float | None = None  # used when the person is younger than child_age_below
+    child_age_below: int | None = None
+    duration_inclusive: bool = True
+    pem_over_24h: bool | None = None
+    must_not_predate_fatigue: bool = False
+    not_excluded: list[str] | None = None
+    verified: Verification = "V"
+
+    @model_validator(mode="after")
+    def _shape(self) -> Criterion:
+        tests = [self.fatigue_field, self.symptom, self.duration_months_min, self.duration_weeks_min,
+                 self.not_excluded]
+        leaf_tests = sum(t is not None for t in tests)
+        if self.children:
+            if self.logic is None or leaf_tests:
+                raise ValueError(f"criterion {self.id}: a group needs logic and no leaf test")
+            if self.logic == "at_least" and self.count is None:
+                raise ValueError(f"criterion {self.id}: at_least needs count")
+        elif leaf_tests != 1:
+            raise ValueError(f"criterion {self.id}: a leaf needs exactly one test")
+        if self.fatigue_field is not None and self.expect is None:
+            raise ValueError(f"criterion {self.id}: fatigue_field needs expect")
+        return self
+
+
+class CaseDefinition(_Strict):
+    id: str
+    title: str
+    short: str
+    source: list[str]
+    wording_met: str
+    wording_not_met: str
+    root: Criterion
+    suspect: Criterion | None = None  # NICE: the earlier "suspect" stage
+    note: str | None = None
+
+
+class ScreeningKnowledge(_Strict):
+    symptom_present: PresenceRule
+    symptoms: list[Symptom]
+    conditions: list[Condition]
+    red_flags: list[RedFlag]
+    checklist: list[CheckItem]
+    definitions: list[CaseDefinition]
+    see_doctor_first: str
+    not_a_diagnosis: str
+
+    @model_validator(mode="after")
+    def _ids(self) -> ScreeningKnowledge:
+        symptom_ids = {s.id for s in self.symptoms}
+        condition_ids = {c.id for c in self.conditions}
+
+        def walk(c: Criterion) -> None:
+            if c.symptom is not None and c.symptom not in symptom_ids:
+                raise ValueError(f"criterion {c.id} names unknown symptom {c.symptom}")
+            for ex in c.not_excluded or []:
+                if ex not in condition_ids:
+                    raise ValueError(f"criterion {c.id} names unknown condition {ex}")
+            for child in c.children:
+                walk(child)
+
+        for d in self.definitions:
+            walk(d.root)
+            if d.suspect is not None:
+                walk(d.suspect)
+        return self

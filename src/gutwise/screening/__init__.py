@@ -1,0 +1,1 @@
+"""Screening: instruments and scoring, ME/CFS case definitions, red flags, the intake."""

@@ -6,6 +6,7 @@ names but the instrument lacks) stops gutwise at start-up with the file and the 
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -204,7 +205,7 @@ def _check_bands(instrument: str, scoring: Scoring) -> None:
     bands = sorted(scoring.bands, key=lambda b: b.min)
     if bands[0].min != scoring.range[0] or bands[-1].max != scoring.range[1]:
         raise ValueError(f"{instrument}: bands do not cover the score range {scoring.range}")
-    for a, b in zip(bands, bands[1:], strict=False):
+    for a, b in pairwise(bands):
         if b.min != a.max + 1:
             raise ValueError(f"{instrument}: bands {a.label!r} and {b.label!r} leave a gap or overlap")
 

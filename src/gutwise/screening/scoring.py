@@ -79,14 +79,21 @@ def normalise_answers(instrument: Instrument, raw: Any) -> dict[str, Answer]:
     """Accept ``[v1, v2, …]`` in item order, ``{"item_id": v}``, or for DSQ-style instruments
     ``{"symptom": {"frequency": f, "severity": s}}``; return ``{item_id: value}`` (missing items absent).
     """
+    answers, problems = _normalise(instrument, raw)
+    if problems:
+        raise AnswerError(problems)
+    return answers
+
+
+def _normalise(instrument: Instrument, raw: Any) -> tuple[dict[str, Answer], list[tuple[str, str]]]:
     items = instrument.items
     problems: list[tuple[str, str]] = []
     if isinstance(raw, Sequence) and not isinstance(raw, str | bytes):
         if len(raw) > len(items):
-            raise AnswerError([("answers", f"{len(raw)} answers given but {instrument.id} has {len(items)} items")])
-        return {item.id: value for item, value in zip(items, raw, strict=False) if value is not None}
+            return {}, [("answers", f"{len(raw)} answers given but {instrument.id} has {len(items)} items")]
+        return {item.id: value for item, value in zip(items, raw, strict=False) if value is not None}, []
     if not isinstance(raw, Mapping):
-        raise AnswerError([("answers", "must be a list in item order or an object keyed by item id")])
+        return {}, [("answers", "must be a list in item order or an object keyed by item id")]
     known = {i.id for i in items}
     symptoms = set(instrument.symptoms())
     out: dict[str, Answer] = {}
@@ -102,9 +109,7 @@ def normalise_answers(instrument: Instrument, raw: Any) -> dict[str, Answer]:
             problems.append((str(key), f"unknown item of {instrument.id}"))
         elif value is not None:
             out[key] = value
-    if problems:
-        raise AnswerError(problems)
-    return out
+    return out, problems
 
 
 def _check(instrument: Instrument, item: Item, value: Answer) -> str | None:
@@ -134,8 +139,8 @@ def _check(instrument: Instrument, item: Item, value: Answer) -> str | None:
 
 
 def validate_answers(instrument: Instrument, raw: Any) -> dict[str, Answer]:
-    answers = normalise_answers(instrument, raw)
-    problems = []
+    """The answers as ``{item_id: value}``; ``AnswerError`` lists every unknown item and every bad value."""
+    answers, problems = _normalise(instrument, raw)
     for item in instrument.items:
         if item.id in answers:
             reason = _check(instrument, item, answers[item.id])
@@ -187,8 +192,9 @@ def score(instrument: Instrument, raw: Any) -> ScoreResult:
         return _score_freq_sev(instrument, answers, missing, alerts)
 
     total: float | None = None
-    numeric = [float(values[i.id]) for i in scored if i.id in values]  # type: ignore[arg-type]
-    if s.method in ("sum", "mean") and numeric:
+    numeric = ([float(values[i.id]) for i in scored if i.id in values]  # type: ignore[arg-type]
+               if s.method in ("sum", "mean") else [])
+    if numeric:
         enough = (not missing) if s.missing_rule == "all_required" else (
             len(numeric) / len(scored) >= (s.min_answered_fraction or 1.0))
         if enough:

@@ -41,6 +41,8 @@ def test_keyboard_only_diary_entry_survives_a_reload(page, live_server):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "crash"
     page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # the folded "More" section: one stop, its fields stay out of the way
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "note"
     page.keyboard.type("Typed without a mouse.")
@@ -79,3 +81,22 @@ def test_wrong_password_shows_one_plain_message(page, live_server):
         page.keyboard.press("Enter")
     assert page.get_by_role("alert").inner_text() == "The e-mail address or the password is not right."
     assert page.locator("#email").input_value() == EMAIL
+
+
+def test_optional_symptoms_open_with_the_keyboard_and_are_saved(page, live_server):
+    _sign_in_with_keyboard(page, live_server)
+    _tab_to(page, "summary")
+    page.keyboard.press("Enter")  # opens the optional section
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "a_aches_pains"
+    with page.expect_response(lambda r: "/diary/" in r.url and r.request.method == "POST"):
+        page.keyboard.press("ArrowRight")  # aches and pains: 1
+    _tab_to(page, "input[name=a_sleep_hours]")
+    page.keyboard.type("7.5")
+    with page.expect_response(lambda r: "/diary/" in r.url and r.request.method == "POST") as saved:
+        page.keyboard.press("Tab")
+    assert saved.value.status == 200
+    page.reload()
+    assert page.locator("details.more").get_attribute("open") is not None  # opens itself when it holds answers
+    assert page.locator("input[name=a_aches_pains][value='1']").is_checked()
+    assert page.locator("input[name=a_sleep_hours]").input_value() == "7.5"

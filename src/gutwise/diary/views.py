@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from gutwise import knowledge
 from gutwise.accounts import service as accounts_service
 from gutwise.core.errors import InvalidInput, NotFound
 from gutwise.core.templating import templates
 from gutwise.diary import service
-from gutwise.diary.schemas import DiaryDayOut, DiaryEntry
-from gutwise.web.deps import ApiActor, FormSession, PageSession, UoW
+from gutwise.diary.schemas import COLUMN_ITEMS, DiaryDayOut, DiaryEntry
+from gutwise.web.deps import ApiActor, FormFields, FormSession, PageSession, UoW
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["diary"])
 
 RECENT_DAYS = 7
+DAILY = knowledge.instrument("daily")
+DAILY_EXTRA_ITEMS = [i for i in DAILY.items if i.id not in COLUMN_ITEMS]
 
 
 def _own_patient(uow: UoW, session: PageSession) -> int:
@@ -30,8 +32,9 @@ def _own_patient(uow: UoW, session: PageSession) -> int:
 
 def _form_values(day: DiaryDayOut | None) -> dict[str, object]:
     if day is None:
-        return {"fatigue": None, "crash": False, "note": ""}
-    return {"fatigue": day.fatigue, "crash": day.crash, "note": day.note or ""}
+        return {"fatigue": None, "crash": False, "note": "", "answers": {}}
+    return {"fatigue": day.fatigue, "crash": day.crash, "note": day.note or "",
+            "answers": {k: ("" if v is None else v) for k, v in day.answers.items()}}
 
 
 def _diary_page(request: Request, uow: UoW, session: PageSession, *, day: date,
@@ -54,6 +57,9 @@ def _diary_page(request: Request, uow: UoW, session: PageSession, *, day: date,
             "recent": [(today - timedelta(days=i), by_day.get(today - timedelta(days=i)))
                        for i in range(RECENT_DAYS)],
             "scale": range(0, 11),
+            "daily": DAILY,
+            "symptom_items": [i for i in DAILY_EXTRA_ITEMS if i.type == "choice"],
+            "more_items": [i for i in DAILY_EXTRA_ITEMS if i.type != "choice"],
         },
         status_code=status_code,
     )
@@ -69,21 +75,35 @@ def day_page(day: date, request: Request, uow: UoW, session: PageSession, saved:
     return _diary_page(request, uow, session, day=day, saved=saved)
 
 
+def _entry_from_form(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]]:
+    """(entry for the service, values to re-show): the daily instrument's optional items arrive as ``a_<id>``."""
+    answers: dict[str, object] = {}
+    for item in DAILY_EXTRA_ITEMS:
+        raw = form.get(f"a_{item.id}", "").strip()
+        if raw:
+            answers[item.id] = _number(raw)
+    fatigue = form.get("fatigue", "").strip()
+    entry = {"fatigue": fatigue or None, "crash": form.get("crash") == "on", "note": form.get("note") or None,
+             "answers": answers}
+    values = {"fatigue": fatigue, "crash": form.get("crash") == "on", "note": form.get("note", ""),
+              "answers": {item.id: form.get(f"a_{item.id}", "") for item in DAILY_EXTRA_ITEMS}}
+    return entry, values
+
+
+def _number(raw: str) -> object:
+    try:
+        value = float(raw)
+    except ValueError:
+        return raw  # the instrument's validation names the item and the problem
+    return int(value) if value.is_integer() else value
+
+
 @pages.post("/diary/{day}")
-def day_save(
-    day: date,
-    request: Request,
-    uow: UoW,
-    session: FormSession,
-    fatigue: Annotated[str, Form()] = "",
-    crash: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
-) -> Response:
+def day_save(day: date, request: Request, uow: UoW, session: FormSession, form: FormFields) -> Response:
     """Save the day. htmx autosave gets a one-line status back; a plain form post is redirected (PRG)."""
-    values = {"fatigue": fatigue, "crash": crash == "on", "note": note}
+    entry, values = _entry_from_form(form)
     is_htmx = bool(request.headers.get("hx-request"))
     try:
-        entry = {"fatigue": fatigue.strip() or None, "crash": crash == "on", "note": note or None}
         saved = service.log_day(uow=uow, actor=session.actor, patient_id=_own_patient(uow, session), day=day,
                                 entry=entry)
     except InvalidInput as exc:
@@ -101,6 +121,8 @@ def day_save(
 
 def _plain(field: str, reason: str) -> str:
     """Plain words for the form (the API keeps pydantic's precise reasons)."""
+    if field == "answers":
+        return f"Please check: {reason}."
     if field == "fatigue":
         return "Choose a number from 0 to 10."
     if field == "note":

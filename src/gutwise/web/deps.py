@@ -109,3 +109,12 @@ def api_actor(uow: UoW, credentials: Annotated[HTTPAuthorizationCredentials | No
 
 
 ApiActor = Annotated[Actor, Depends(api_actor)]
+
+
+async def form_dict(request: Request) -> dict[str, str]:
+    """The posted form as a plain dict of strings (for forms whose fields come from a knowledge file)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(form_dict)]

@@ -56,4 +56,12 @@ def build_world(uow: UnitOfWork) -> World:
                           entry={"fatigue": 7, "crash": True, "note": "SECRET-NOTE-OF-A"})
     diary_service.log_day(uow=uow, actor=system, patient_id=b.id, day=date(2026, 1, 5),
                           entry={"fatigue": 3, "note": "SECRET-NOTE-OF-B"})
+    # Patient A has a finished screening and a second one in progress.
+    from gutwise.screening import service as screening_service
+
+    screening_service.save_intake_step(uow=uow, actor=system, patient_id=a.id, step_id="about",
+                                       part={"age": 40, "sex": "female"})
+    screening_service.complete_intake(uow=uow, actor=system, patient_id=a.id)
+    screening_service.save_intake_step(uow=uow, actor=system, patient_id=a.id, step_id="about",
+                                       part={"age": 41, "sex": "female"})
     return World(a_id=a.id, b_id=b.id, link_ids=links, emails=emails, **actors)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 
 from gutwise.accounts import service as accounts_service
+from gutwise.core.authz import Actor
+from gutwise.screening import service as screening_service
 from gutwise.web.app import route_table
 from tests.world import build_world
 
@@ -36,6 +38,14 @@ ROUTES = {
     ("GET", "/api/v1/patients/{patient_id}/diary/{day}"): (A_READERS, 200, 404, lambda w: {}),
     ("PUT", "/api/v1/patients/{patient_id}/diary/{day}"): (A_READERS, 200, 404,
                                                           lambda w: {"json": {"fatigue": 5}}),
+    ("GET", "/api/v1/instruments"): (set(ROLES) - {"anonymous"}, 200, None, lambda w: {}),
+    ("GET", "/api/v1/instruments/{instrument_id}"): (set(ROLES) - {"anonymous"}, 200, None, lambda w: {}),
+    ("POST", "/api/v1/screen"): (set(ROLES) - {"anonymous"}, 200, None,
+                                 lambda w: {"json": {"fatigue": {"duration_months": 7}}}),
+    ("GET", "/api/v1/patients/{patient_id}/responses"): (A_READERS, 200, 404, lambda w: {}),
+    ("POST", "/api/v1/patients/{patient_id}/responses"): (A_READERS, 201, 404, lambda w: {
+        "json": {"instrument": "gad7", "answers": [0, 1, 0, 1, 0, 1, 0]}}),
+    ("GET", "/api/v1/patients/{patient_id}/screening"): (A_READERS, 200, 404, lambda w: {}),
 }
 
 
@@ -62,7 +72,8 @@ def test_no_record_leaks_on(route, client, uow):
               for role in ROLES if role != "anonymous"}
     allowed, ok_status, refused_status, build = ROUTES[route]
     method, template = route
-    path = template.format(patient_id=world.a_id, day="2026-01-05", link_id=world.link_ids["clinician_pending"])
+    path = template.format(patient_id=world.a_id, day="2026-01-05", link_id=world.link_ids["clinician_pending"],
+                           instrument_id="phq9")
     for role in ROLES:
         headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
         response = client.request(method, path, headers=headers, **build(ctx))
@@ -131,6 +142,25 @@ PAGES = {
     ("GET", "/today"): _expect(PATIENTS, 200, 404),
     ("GET", "/diary/{day}"): _expect(PATIENTS, 200, 404),
     ("POST", "/diary/{day}"): _expect(PATIENTS, 303, 404),
+    ("GET", "/screening"): _expect(PATIENTS, 303, 404),
+    ("GET", "/patients/{patient_id}/screening"): _expect(A_READERS, 200, 404),
+    ("GET", "/patients/{patient_id}/intake"): _expect(A_READERS, 303, 404),
+    ("GET", "/patients/{patient_id}/intake/review"): _expect(A_READERS, 200, 404),
+    ("GET", "/patients/{patient_id}/intake/{step_id}"): _expect(A_READERS, 200, 404),
+    ("POST", "/patients/{patient_id}/intake/{step_id}"): _expect(A_READERS, 303, 404),
+    ("POST", "/patients/{patient_id}/intake/complete"): _expect(A_READERS, 303, 404),
+    ("GET", "/patients/{patient_id}/screening/result"): _expect(A_READERS, 200, 404),
+    ("GET", "/patients/{patient_id}/questionnaires/{instrument_id}"): _expect(A_READERS, 200, 404),
+    ("POST", "/patients/{patient_id}/questionnaires/{instrument_id}"): _expect(A_READERS, 200, 404),
+    # a patient may read their schedule but only the clinician changes it
+    ("POST", "/patients/{patient_id}/schedule/{instrument_id}"):
+        lambda role: {"anonymous": 303, "patient_a": 403, "clinician": 303}.get(role, 404),
+}
+
+# Run before each role's request, so that a one-off action (finishing an intake) can happen for every role.
+PREPARE = {
+    ("POST", "/patients/{patient_id}/intake/complete"): lambda uow, w: screening_service.save_intake_step(
+        uow=uow, actor=Actor.system("test"), patient_id=w.a_id, step_id="about", part={"age": 41}),
 }
 
 
@@ -149,8 +179,11 @@ def test_no_record_leaks_on_page(route, client, uow):
     assert a_token
     method, template = route
     path = template.format(patient_id=world.a_id, day="2026-01-05", link_id=world.link_ids["clinician_pending"],
-                           token_id=info.id, user_id=world.patient_b.user_id)
+                           token_id=info.id, user_id=world.patient_b.user_id, step_id="about",
+                           instrument_id="phq9")
     for role in ROLES:
+        if route in PREPARE:
+            PREPARE[route](uow, world)
         if role == "anonymous":
             client.cookies.clear()
             csrf = csrf_from(client.get("/login").text)
@@ -159,7 +192,7 @@ def test_no_record_leaks_on_page(route, client, uow):
         if path == "/login":
             csrf = csrf_from(client.get("/login").text)
         data = {"csrf_token": csrf, "fatigue": "4", "consent": "granted", "active": "true", "email": "bad",
-                "password": "wrong password"}
+                "password": "wrong password", "age": "40", "every_months": "2"}
         response = client.request(method, path, data=data if method == "POST" else None)
         assert response.status_code == PAGES[route](role), (role, response.text[:300])
         for secret, readers in SECRETS.items():

@@ -3,5 +3,6 @@
 from gutwise.accounts import models as accounts_models
 from gutwise.core import audit
 from gutwise.diary import models as diary_models
+from gutwise.screening import models as screening_models
 
-__all__ = ["accounts_models", "audit", "diary_models"]
+__all__ = ["accounts_models", "audit", "diary_models", "screening_models"]

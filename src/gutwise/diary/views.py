@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from gutwise import knowledge
 from gutwise.accounts import service as accounts_service
@@ -75,14 +76,14 @@ def day_page(day: date, request: Request, uow: UoW, session: PageSession, saved:
     return _diary_page(request, uow, session, day=day, saved=saved)
 
 
-def _entry_from_form(form: dict[str, str]) -> tuple[dict[str, object], dict[str, object]]:
+def _entry_from_form(form: FormData) -> tuple[dict[str, object], dict[str, object]]:
     """(entry for the service, values to re-show): the daily instrument's optional items arrive as ``a_<id>``."""
     answers: dict[str, object] = {}
     for item in DAILY_EXTRA_ITEMS:
-        raw = form.get(f"a_{item.id}", "").strip()
+        raw = str(form.get(f"a_{item.id}", "")).strip()
         if raw:
             answers[item.id] = _number(raw)
-    fatigue = form.get("fatigue", "").strip()
+    fatigue = str(form.get("fatigue", "")).strip()
     entry = {"fatigue": fatigue or None, "crash": form.get("crash") == "on", "note": form.get("note") or None,
              "answers": answers}
     values = {"fatigue": fatigue, "crash": form.get("crash") == "on", "note": form.get("note", ""),

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from gutwise.knowledge.schemas import Criterion, Instrument, Reference, ScreeningKnowledge
+from gutwise.knowledge.schemas import Criterion, Instrument, Reference, ScheduleDefaults, ScreeningKnowledge
 
 HERE = Path(__file__).resolve().parent
 INSTRUMENT_IDS = ("phq9", "gad7", "dsq_sf", "rand36_pf", "fibrofatigue", "daily")
@@ -95,3 +95,13 @@ def criteria_leaves(c: Criterion) -> list[Criterion]:
     if not c.children:
         return [c]
     return [leaf for child in c.children for leaf in criteria_leaves(child)]
+
+
+@lru_cache
+def schedules() -> ScheduleDefaults:
+    path = HERE / "schedules.yaml"
+    data: ScheduleDefaults = _validated(ScheduleDefaults, _read(path), path)
+    _check_refs([data.source], path.name)
+    for entry in data.defaults:
+        instrument(entry.instrument)
+    return data

@@ -339,3 +339,26 @@ class ScreeningKnowledge(_Strict):
             if d.suspect is not None:
                 walk(d.suspect)
         return self
+
+
+# --- schedules -------------------------------------------------------------------------------------------
+
+
+class ScheduleEntry(_Strict):
+    instrument: str
+    every_months: int | None = Field(default=None, ge=1, le=24)
+    at_months: list[int] | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> ScheduleEntry:
+        if (self.every_months is None) == (self.at_months is None):
+            raise ValueError(f"{self.instrument}: give either every_months or at_months")
+        if self.at_months is not None and (sorted(set(self.at_months)) != self.at_months or min(self.at_months) < 0):
+            raise ValueError(f"{self.instrument}: at_months must be increasing and not negative")
+        return self
+
+
+class ScheduleDefaults(_Strict):
+    course_months: int
+    source: str
+    defaults: list[ScheduleEntry]

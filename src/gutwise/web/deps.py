@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import FormData
 
 from gutwise.accounts import service as accounts_service
 from gutwise.accounts.service import Session
@@ -111,10 +112,9 @@ def api_actor(uow: UoW, credentials: Annotated[HTTPAuthorizationCredentials | No
 ApiActor = Annotated[Actor, Depends(api_actor)]
 
 
-async def form_dict(request: Request) -> dict[str, str]:
-    """The posted form as a plain dict of strings (for forms whose fields come from a knowledge file)."""
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+async def form_data(request: Request) -> FormData:
+    """The posted form (``.get`` for one value, ``.getlist`` for ticked boxes), for forms built from knowledge."""
+    return await request.form()
 
 
-FormFields = Annotated[dict[str, str], Depends(form_dict)]
+FormFields = Annotated[FormData, Depends(form_data)]

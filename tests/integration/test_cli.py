@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gutwise.cli import main
 
 
@@ -84,3 +86,67 @@ def test_console_script_is_installed_and_help_is_quick(tmp_path):
          "print(sorted(m for m in ('fastapi', 'statsmodels', 'skbio', 'pandas', 'sqlalchemy') if m in sys.modules))"],
         capture_output=True, text=True, timeout=30, check=False)
     assert probe.stdout.strip().endswith("[]")
+
+
+def _write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data)
+    return str(path)
+
+
+def test_score_contract(tmp_path, capsys):
+    code, out, _ = run(capsys, "score", "gad7", _write(tmp_path, "a.json", {"answers": [1, 2, 3, 0, 1, 2, 3]}),
+                       "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert set(result) >= {"instrument", "total", "band", "subscales", "items", "alerts"}
+    assert (result["instrument"], result["total"], result["band"]) == ("gad7", 12, "moderate")
+    code, out, _ = run(capsys, "score", "dsq_sf",
+                       _write(tmp_path, "d.json", {"answers": {"fatigue": {"frequency": 3, "severity": 2}}}),
+                       "--json")
+    result = json.loads(out)
+    assert result["subscales"]["fatigue"] == 62.5
+    assert result["present"]["fatigue"] is True
+    assert result["total"] is None
+
+
+@pytest.mark.parametrize(("instrument", "content", "expected"), [
+    ("gad7", {"answers": {"gad7_1": 4}}, "item gad7_1: 4 is not one of 0, 1, 2, 3"),
+    ("gad7", {"answers": {"gad7_99": 1}}, "item gad7_99: unknown item of gad7"),
+    ("gad7", {"answers": {"gad7_1": "two"}}, "item gad7_1: 'two' is not one of 0, 1, 2, 3"),
+    ("nope", {"answers": []}, "INSTRUMENT: unknown instrument 'nope'"),
+    ("gad7", "{not json", "line 1, column 2: not valid JSON"),
+    ("gad7", {"items": []}, 'expected an object with an "answers" list or object'),
+])
+def test_score_bad_input_exits_2_with_one_line(tmp_path, capsys, instrument, content, expected):
+    code, out, err = run(capsys, "score", instrument, _write(tmp_path, "bad.json", content), "--json")
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert expected in err
+
+
+def test_screen_contract_and_bad_intake(tmp_path, capsys):
+    intake = {"age": 34, "sex": "female",
+              "fatigue": {"duration_months": 18, "new_onset": True, "lifelong": False,
+                          "due_to_ongoing_exertion": False, "relieved_by_rest": False,
+                          "substantial_activity_reduction": True},
+              "symptoms": {"post_exertional_malaise": {"frequency": 3, "severity": 3},
+                           "unrefreshing_sleep": {"frequency": 3, "severity": 3},
+                           "memory_concentration": {"frequency": 3, "severity": 3}},
+              "conditions": [], "red_flags": ["weight_loss"]}
+    code, out, _ = run(capsys, "screen", _write(tmp_path, "i.json", intake), "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert set(result["definitions"]) == {"fukuda_1994", "iom_2015", "ccc_2003", "nice_2021"}
+    assert {d["status"] for d in result["definitions"].values()} <= {"met", "not_met", "cannot_tell"}
+    assert result["definitions"]["iom_2015"]["status"] == "met"
+    assert result["definitions"]["iom_2015"]["criteria"][0]["decided_by"]
+    assert result["red_flags"][0]["id"] == "weight_loss"
+    assert result["advice"][0].startswith("See a doctor before anything else")
+    code, _, err = run(capsys, "screen", _write(tmp_path, "b.json", {"symptoms": {"brainfog": {}}}))
+    assert code == 2
+    assert "b.json: symptoms: unknown symptom ids ['brainfog']" in err
+    code, _, err = run(capsys, "screen", _write(tmp_path, "c.json", {"fatigue": {"duration_months": "long"}}))
+    assert code == 2
+    assert "fatigue.duration_months" in err

@@ -188,6 +188,11 @@ class Instrument(_Strict):
                 return i
         raise KeyError(item_id)
 
+    def symptom_labels(self) -> dict[str, str]:
+        """Plain names of a frequency/severity instrument's symptoms (its item text before the dash)."""
+        return {i.pair.symptom: i.text.split(" — ")[0] for i in self.items
+                if i.pair is not None and i.pair.part == "frequency"}
+
     def symptoms(self) -> list[str]:
         """Symptom ids of a frequency/severity instrument, in item order."""
         seen: list[str] = []

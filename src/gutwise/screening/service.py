@@ -169,7 +169,11 @@ def _merge(data: dict[str, Any], step: intake_flow.Step, part: dict[str, Any]) -
         dsq = {k: v for k, v in (out.get("dsq_sf") or {}).items() if k not in section_items}
         out["dsq_sf"] = {**dsq, **part}
     elif step.kind == "instrument":
-        out.setdefault("questionnaires", {})[step.instrument or ""] = part
+        questionnaires = out.setdefault("questionnaires", {})
+        if part:
+            questionnaires[step.instrument or ""] = part
+        else:  # a skipped optional page files nothing
+            questionnaires.pop(step.instrument or "", None)
     elif step.kind == "symptoms":
         symptoms = {k: v for k, v in (out.get("symptoms") or {}).items() if k not in step.symptoms}
         out["symptoms"] = {**symptoms, **part}

@@ -24,6 +24,7 @@ class World:
     clinician_other: Actor  # linked to nobody
     admin: Actor
     a_id: int  # patient A's record
+    response_id: int  # a questionnaire response of patient A
     b_id: int  # patient B's record
     link_ids: dict[str, int]
     emails: dict[str, str]
@@ -64,4 +65,6 @@ def build_world(uow: UnitOfWork) -> World:
     screening_service.complete_intake(uow=uow, actor=system, patient_id=a.id)
     screening_service.save_intake_step(uow=uow, actor=system, patient_id=a.id, step_id="about",
                                        part={"age": 41, "sex": "female"})
-    return World(a_id=a.id, b_id=b.id, link_ids=links, emails=emails, **actors)
+    response = screening_service.save_response(uow=uow, actor=system, patient_id=a.id, instrument_id="phq9",
+                                               answers=[1, 0, 0, 0, 0, 0, 0, 0, 0])
+    return World(a_id=a.id, b_id=b.id, response_id=response.id, link_ids=links, emails=emails, **actors)

@@ -46,6 +46,8 @@ ROUTES = {
     ("POST", "/api/v1/patients/{patient_id}/responses"): (A_READERS, 201, 404, lambda w: {
         "json": {"instrument": "gad7", "answers": [0, 1, 0, 1, 0, 1, 0]}}),
     ("GET", "/api/v1/patients/{patient_id}/screening"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/instruments/{instrument_id}/fhir"): (set(ROLES) - {"anonymous"}, 200, None, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/responses/{response_id}/fhir"): (A_READERS, 200, 404, lambda w: {}),
 }
 
 
@@ -73,7 +75,7 @@ def test_no_record_leaks_on(route, client, uow):
     allowed, ok_status, refused_status, build = ROUTES[route]
     method, template = route
     path = template.format(patient_id=world.a_id, day="2026-01-05", link_id=world.link_ids["clinician_pending"],
-                           instrument_id="phq9")
+                           instrument_id="phq9", response_id=world.response_id)
     for role in ROLES:
         headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
         response = client.request(method, path, headers=headers, **build(ctx))

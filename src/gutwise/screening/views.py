@@ -322,3 +322,23 @@ def my_screening(uow: UoW, session: PageSession) -> Response:
     if patient_id is None:
         raise NotFound("screening")
     return RedirectResponse(f"/patients/{patient_id}/screening", status_code=303)
+
+
+@api.get("/instruments/{instrument_id}/fhir", summary="The instrument as a FHIR R4 Questionnaire")
+def api_instrument_fhir(instrument_id: str, actor: ApiActor) -> dict[str, Any]:
+    from gutwise.interop.fhir_questionnaire import questionnaire
+
+    try:
+        return questionnaire(knowledge.instrument(instrument_id))
+    except KeyError:
+        raise NotFound("instrument") from None
+
+
+@api.get("/patients/{patient_id}/responses/{response_id}/fhir",
+         summary="One questionnaire response as a FHIR R4 QuestionnaireResponse")
+def api_response_fhir(patient_id: int, response_id: int, uow: UoW, actor: ApiActor) -> dict[str, Any]:
+    from gutwise.interop.fhir_questionnaire import questionnaire_response
+
+    r = service.get_response(uow=uow, actor=actor, patient_id=patient_id, response_id=response_id)
+    return questionnaire_response(knowledge.instrument(r.instrument), response_id=r.id, patient_id=patient_id,
+                                  answered_on=r.answered_on, answers=r.answers, total=r.total)

@@ -66,5 +66,5 @@ def build_world(uow: UnitOfWork) -> World:
     screening_service.save_intake_step(uow=uow, actor=system, patient_id=a.id, step_id="about",
                                        part={"age": 41, "sex": "female"})
     response = screening_service.save_response(uow=uow, actor=system, patient_id=a.id, instrument_id="phq9",
-                                               answers=[1, 0, 0, 0, 0, 0, 0, 0, 0])
+                                               answers=[1, 0, 0, 0, 0, 0, 0, 0, 0], source="test")
     return World(a_id=a.id, b_id=b.id, response_id=response.id, link_ids=links, emails=emails, **actors)

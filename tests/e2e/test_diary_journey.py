@@ -22,7 +22,7 @@ def _tab_to(page, selector: str, limit: int = 30) -> None:
 
 def _sign_in_with_keyboard(page, base: str) -> None:
     page.goto(f"{base}/login")
-    assert page.evaluate("document.activeElement.id") == "email"  # the cursor starts in the e-mail field
+    expect(page.locator("#email")).to_be_focused()  # the cursor starts in the e-mail field
     page.keyboard.type(EMAIL)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -74,6 +74,7 @@ def test_an_entry_is_saved_as_it_is_typed_without_pressing_save(page, live_serve
 
 def test_wrong_password_shows_one_plain_message(page, live_server):
     page.goto(f"{live_server}/login")
+    expect(page.locator("#email")).to_be_focused()
     page.keyboard.type(EMAIL)
     page.keyboard.press("Tab")
     page.keyboard.type("not the password")

@@ -74,8 +74,9 @@ def test_schedule_defaults_and_a_clinician_change(uow):
     rows = {r.instrument: r for r in service.schedule(uow=uow, actor=world.patient_a, patient_id=world.a_id)}
     assert rows["phq9"].every_months == 1
     assert [o.month for o in rows["fibrofatigue"].occasions] == [0, 3, 6, 10, 14]
-    # the intake of the world filed no PHQ-9, so the first PHQ-9 is due
-    assert rows["phq9"].due_now is not None
+    # the world's patient A answered a PHQ-9 today but no GAD-7: the first GAD-7 is due, the PHQ-9 is done
+    assert rows["gad7"].due_now is not None
+    assert rows["phq9"].occasions[0].status == "done"
     with pytest.raises(Forbidden):
         service.set_schedule(uow=uow, actor=world.patient_a, patient_id=world.a_id, instrument_id="phq9",
                              every_months=2)

@@ -172,3 +172,12 @@ def test_intake_rejects_unknown_ids():
         Intake.model_validate({"conditions": ["hypothyroid"]})
     with pytest.raises(ValueError, match="less than or equal to 4"):
         Intake.model_validate({"symptoms": {"sore_throat": {"frequency": 5, "severity": 1}}})
+
+
+def test_docs_list_every_symptom_condition_and_red_flag_id():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "intake.md").read_text()
+    k = knowledge.screening()
+    for ident in [s.id for s in k.symptoms] + [c.id for c in k.conditions] + [r.id for r in k.red_flags]:
+        assert f"`{ident}`" in text, ident

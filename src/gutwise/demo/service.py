@@ -13,6 +13,7 @@ from gutwise.core.uow import UnitOfWork
 from gutwise.demo.simulate import SimPatient, simulate_cohort
 from gutwise.diary import service as diary_service
 from gutwise.diary.schemas import DiaryEntry
+from gutwise.screening import service as screening_service
 
 # Demo-only credentials for a synthetic database on 127.0.0.1; printed by ``make run``. Never use in production.
 DEMO_LOGINS = (
@@ -31,10 +32,13 @@ class DemoResult:
     logins: tuple[tuple[str, str, Role, str], ...]
 
 
-def load_demo(*, uow: UnitOfWork, n_patients: int, seed: int, end: date | None = None) -> DemoResult:
-    """Write the demo accounts, ``n_patients`` synthetic patients and their diaries in one transaction."""
+def load_demo(*, uow: UnitOfWork, n_patients: int, seed: int, end: date | None = None,
+              with_questionnaires: bool = True) -> DemoResult:
+    """Write the demo accounts, ``n_patients`` synthetic patients, their diaries, baseline screening and
+    questionnaires in one transaction."""
     actor = Actor.system("demo")
-    cohort = simulate_cohort(n_patients, seed=seed, end=end or date.today())
+    end_day = end or date.today()
+    cohort = simulate_cohort(n_patients, seed=seed, end=end_day)
     with uow:
         users = {}
         for email, password, role, name in DEMO_LOGINS:
@@ -46,8 +50,10 @@ def load_demo(*, uow: UnitOfWork, n_patients: int, seed: int, end: date | None =
                 raise Conflict("the demo accounts already exist: this database already holds the demo") from None
         days = 0
         batch: list[diary_service.DayInput] = []
+        patient_ids = []
         for sim in cohort:
             patient_id = _write_patient(uow, actor, sim, users[Role.patient].id if sim.index == 1 else None)
+            patient_ids.append(patient_id)
             consent = Consent.pending if sim.index % PENDING_EVERY == 0 else Consent.granted
             accounts_service.link_clinician(uow=uow, actor=actor, clinician_id=users[Role.clinician].id,
                                             patient_id=patient_id, consent=consent)
@@ -60,6 +66,14 @@ def load_demo(*, uow: UnitOfWork, n_patients: int, seed: int, end: date | None =
                 days += diary_service.log_days(uow=uow, actor=actor, days=batch, source="demo")
                 batch = []
         days += diary_service.log_days(uow=uow, actor=actor, days=batch, source="demo")
+        if with_questionnaires:
+            responses = []
+            for sim, patient_id in zip(cohort, patient_ids, strict=True):
+                screening_service.import_intake(uow=uow, actor=actor, patient_id=patient_id, data=sim.intake,
+                                                completed_on=sim.days[0].day if sim.days else end_day)
+                responses += [screening_service.ResponseInput(patient_id, r.instrument, r.day, r.answers)
+                              for r in sim.responses]
+            screening_service.import_responses(uow=uow, actor=actor, rows=responses, source="demo")
         uow.commit()
     return DemoResult(patients=len(cohort), diary_days=days, logins=DEMO_LOGINS)
 

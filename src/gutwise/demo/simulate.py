@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
+
+from gutwise import knowledge
 
 COURSES = ("improving", "unchanged", "relapsing")
 NOTES = (
@@ -35,6 +38,13 @@ class SimDay:
 
 
 @dataclass(frozen=True)
+class SimResponse:
+    day: date
+    instrument: str
+    answers: dict[str, int]
+
+
+@dataclass(frozen=True)
 class SimPatient:
     index: int
     label: str
@@ -43,6 +53,8 @@ class SimPatient:
     illness_onset: date
     course: str
     days: list[SimDay] = field(repr=False)
+    intake: dict[str, Any] = field(default_factory=dict, repr=False)
+    responses: list[SimResponse] = field(default_factory=list, repr=False)
 
 
 def _course_mean(course: str, n: int, start_level: float, rng: np.random.Generator) -> np.ndarray:
@@ -95,6 +107,8 @@ def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Gener
         for i in range(n_days)
         if not missing[i]
     ]
+    intake = _intake(rng, age=age, sex=sex, months_ill=years_ill * 12, flagged=index % 11 == 0)
+    responses = _responses(rng, first=first, level=level, n_days=n_days, intake=intake)
     return SimPatient(
         index=index,
         label=f"Demo patient {index:03d}",
@@ -103,7 +117,52 @@ def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Gener
         illness_onset=onset,
         course=course,
         days=days,
+        intake=intake,
+        responses=responses,
     )
+
+
+def _rating(rng: np.random.Generator, centre: float, top: int) -> int:
+    return int(np.clip(np.rint(centre + rng.normal(0, 0.7)), 0, top))
+
+
+def _intake(rng: np.random.Generator, *, age: int, sex: str, months_ill: float, flagged: bool) -> dict[str, Any]:
+    """A baseline screening intake typical of people referred for ME/CFS (most meet criteria, some do not)."""
+    dsq = knowledge.instrument("dsq_sf")
+    severity = float(rng.uniform(1.6, 3.2))
+    answers = {item.id: _rating(rng, severity, 4) for item in dsq.items}
+    symptoms = {sid: {"frequency": _rating(rng, severity - 0.6, 4), "severity": _rating(rng, severity - 0.6, 4)}
+                for sid in ("sore_throat", "tender_lymph_nodes", "joint_pain", "new_headaches",
+                            "orthostatic_intolerance")}
+    return {
+        "age": age - 1, "sex": sex,
+        "fatigue": {"duration_months": round(months_ill, 1), "new_onset": bool(rng.random() < 0.9),
+                    "lifelong": False, "due_to_ongoing_exertion": False, "relieved_by_rest": bool(rng.random() < 0.1),
+                    "substantial_activity_reduction": True},
+        "pem_lasts_over_24h": bool(rng.random() < 0.85),
+        "dsq_sf": answers, "symptoms": symptoms, "conditions": [],
+        "red_flags": ["weight_loss"] if flagged else [],
+        "questionnaires": {"phq9": [_rating(rng, 1.2, 3) for _ in range(8)] + [0],
+                           "gad7": [_rating(rng, 0.9, 3) for _ in range(7)],
+                           "rand36_pf": [_rating(rng, 1.6, 3) or 1 for _ in range(10)]},
+    }
+
+
+def _responses(rng: np.random.Generator, *, first: date, level: np.ndarray, n_days: int,
+               intake: dict[str, Any]) -> list[SimResponse]:
+    """FibroFatigue at baseline, 3, 6 and 10 months and PHQ-9 every 3 months, following the course."""
+    out = []
+    for month in (0, 3, 6, 10):
+        i = min(int(month * 30.44), n_days - 1)
+        centre = float(level[i]) * 0.55  # the clinician's 0-6 ratings follow the diary's fatigue level
+        out.append(SimResponse(first + timedelta(days=i), "fibrofatigue",
+                               {f.id: _rating(rng, centre, 6) for f in knowledge.instrument("fibrofatigue").items}))
+    for month in (3, 6, 9):
+        i = min(int(month * 30.44), n_days - 1)
+        answers = [_rating(rng, float(level[i]) / 5, 3) for _ in range(8)] + [0]
+        out.append(SimResponse(first + timedelta(days=i), "phq9", dict(zip(
+            [f"phq9_{n}" for n in range(1, 10)], answers, strict=True))))
+    return out
 
 
 def simulate_cohort(n_patients: int, *, seed: int, end: date, n_days: int = 365) -> list[SimPatient]:

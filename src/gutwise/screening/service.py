@@ -340,3 +340,72 @@ def set_schedule(*, uow: UnitOfWork, actor: Actor, patient_id: int, instrument_i
                      detail={"instrument": instrument_id, "every_months": every_months, "at_months": at_months,
                              "active": active})
         uow.commit()
+
+
+@dataclass(frozen=True)
+class ResponseInput:
+    """One questionnaire of a bulk import (a file, the demo simulator)."""
+
+    patient_id: int
+    instrument_id: str
+    answered_on: date
+    answers: Any
+
+
+def import_responses(*, uow: UnitOfWork, actor: Actor, rows: list[ResponseInput], source: str) -> int:
+    """Score and keep many questionnaires in one transaction; one bad row rejects them all, every error listed."""
+    from sqlalchemy import insert
+
+    errors: list[FieldError] = []
+    values = []
+    now = utcnow()
+    for n, row in enumerate(rows, start=1):
+        where = f"{source} row {n}"
+        try:
+            inst = _instrument(row.instrument_id)
+            result = score(inst, row.answers)
+        except InvalidInput as exc:
+            errors += [FieldError(e.field, e.reason, where) for e in exc.errors]
+            continue
+        except AnswerError as exc:
+            errors += [FieldError(f"answers.{i}", r, where) for i, r in exc.problems]
+            continue
+        if inst.respondent == "clinician" and not (actor.is_clinician or actor.is_system):
+            errors.append(FieldError("instrument", f"{inst.short_title} is rated by a clinician", where))
+            continue
+        values.append({"patient_id": row.patient_id, "instrument": row.instrument_id,
+                       "answered_on": row.answered_on, "entered_by": actor.user_id, "source": source,
+                       "answers": _raw(inst, row.answers), "total": result.total, "band": result.band,
+                       "result": result.as_json(), "created_at": now})
+    if errors:
+        raise InvalidInput(errors)
+    with uow:
+        patients = sorted({v["patient_id"] for v in values})
+        for pid in patients:
+            access.require_patient(uow, actor=actor, patient_id=pid)
+        if values:
+            uow.session.execute(insert(QuestionnaireResponse), values)
+        for pid in patients:
+            audit.record(uow, actor=actor, action="import", entity="questionnaire_response", patient_id=pid,
+                         detail={"source": source, "rows": sum(v["patient_id"] == pid for v in values)})
+        uow.commit()
+    return len(values)
+
+
+def import_intake(*, uow: UnitOfWork, actor: Actor, patient_id: int, data: dict[str, Any],
+                  completed_on: date) -> IntakeOut:
+    """Keep an intake that was completed elsewhere (a file, the demo) with its screening result."""
+    intake = _validate_intake(data)
+    result = screen(intake)
+    from datetime import UTC, datetime, time
+
+    at = datetime.combine(completed_on, time(12), tzinfo=UTC)
+    with uow:
+        access.require_patient(uow, actor=actor, patient_id=patient_id)
+        row = IntakeRow(patient_id=patient_id, status="completed", steps_done=list(intake_flow.STEP_IDS),
+                        data=data, result=result.as_json(), started_at=at, updated_at=at, completed_at=at)
+        uow.session.add(row)
+        uow.flush()
+        audit.record(uow, actor=actor, action="import", entity="intake", entity_id=row.id, patient_id=patient_id)
+        uow.commit()
+        return IntakeOut.of(row)

@@ -292,6 +292,65 @@ def screen_cmd(
         typer.echo(f"- {line}")
 
 
+def _read_text(path: str) -> str:
+    from pathlib import Path
+
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliInputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliInputError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+
+
+@app.command("labs")
+def labs_cmd(
+    results_file: Annotated[str, typer.Argument(metavar="RESULTS.(csv|json)", help="CSV (patient, analyte, value, "
+                                                "unit, ref_low, ref_high, collected, lab) or FHIR R4 JSON/NDJSON.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Interpret lab results: flags against the lab's interval, the LPS panel summary, changes between tests."""
+    from gutwise import knowledge
+    from gutwise.core.errors import FieldError, InvalidInput
+    from gutwise.labs.importer import parse_file
+    from gutwise.labs.interpret import changes, interpret, lps_panel_summaries
+
+    parsed = parse_file(_read_text(results_file), source=results_file)
+    if parsed.problems:
+        raise InvalidInput([FieldError(p.field, p.reason, p.where) for p in parsed.problems])
+    analytes = knowledge.analytes().by_id()
+    rows = []
+    for v in parsed.results:
+        i = interpret(v)
+        rows.append({"patient": v.patient, "analyte": v.analyte, "loinc": analytes[v.analyte].loinc,
+                     "value": v.value, "unit": v.unit, "flag": i.flag, "collected": v.collected.isoformat(),
+                     "lab": v.lab, "interval": {"low": i.low, "high": i.high, "source": i.interval_source},
+                     "research_assay": analytes[v.analyte].research_assay})
+    out = {"results": rows,
+           "panels": {"lps_panel": [p.as_json() for p in lps_panel_summaries(parsed.results)]},
+           "changes": [c.as_json() for c in changes(parsed.results)],
+           "unmapped": parsed.unmapped}
+    if as_json:
+        _print_json(out)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("patient", "collected", "analyte", "value", "unit", "flag", "interval")
+    for r in rows:
+        iv = r["interval"]
+        interval = "" if iv["source"] is None else f"{iv['low'] if iv['low'] is not None else ''}–" \
+                                                    f"{iv['high'] if iv['high'] is not None else ''}"
+        table.add_row(r["patient"], r["collected"], r["analyte"], f"{r['value']:g}", r["unit"], r["flag"], interval)
+    console = Console()
+    console.print(table)
+    for p in out["panels"]["lps_panel"]:
+        console.print(f"LPS panel {p['patient']} {p['collected']}: {p['summary']}. Research assay, not a "
+                      "validated diagnostic test.")
+    for u in parsed.unmapped:
+        console.print(f"not a gutwise analyte (kept out): {u['system']} {u['code']} {u['display']} x{u['count']}")
+
+
 def _fail(message: str, code: int) -> int:
     typer.echo(f"gutwise: {message}", err=True)
     return code

@@ -13,7 +13,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from gutwise.knowledge.schemas import Criterion, Instrument, Reference, ScheduleDefaults, ScreeningKnowledge
+from gutwise.knowledge.schemas import (
+    AnalyteCatalogue,
+    Criterion,
+    Instrument,
+    Reference,
+    ScheduleDefaults,
+    ScreeningKnowledge,
+)
 
 HERE = Path(__file__).resolve().parent
 INSTRUMENT_IDS = ("phq9", "gad7", "dsq_sf", "rand36_pf", "fibrofatigue", "daily")
@@ -104,4 +111,24 @@ def schedules() -> ScheduleDefaults:
     _check_refs([data.source], path.name)
     for entry in data.defaults:
         instrument(entry.instrument)
+    return data
+
+
+@lru_cache
+def analytes() -> AnalyteCatalogue:
+    """The analyte catalogue; every unit must be one pint can read (checked here, not at first use)."""
+    from gutwise.labs.units import UnitError, convert
+
+    path = HERE / "analytes.yaml"
+    data: AnalyteCatalogue = _validated(AnalyteCatalogue, _read(path), path)
+    ids: list[str | None] = [s for c in data.caveats.values() for s in c.sources]
+    ids += [a.default_interval.source for a in data.analytes if a.default_interval]
+    ids += [p.source for p in data.panels]
+    _check_refs(ids, path.name)
+    for a in data.analytes:
+        for unit in a.accepted_units:
+            try:
+                convert(1.0, unit, a.unit)
+            except UnitError as exc:
+                raise KnowledgeError(f"{path.name}: {a.id}: {exc}") from None
     return data

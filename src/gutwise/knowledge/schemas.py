@@ -367,3 +367,80 @@ class ScheduleDefaults(_Strict):
     course_months: int
     source: str
     defaults: list[ScheduleEntry]
+
+
+# --- analytes --------------------------------------------------------------------------------------------
+
+
+class Interval(_Strict):
+    low: float | None = None
+    high: float | None = None
+    low_exclusive: bool = False
+    high_exclusive: bool = False
+    source: str
+    verified: Verification
+    note: str | None = None
+
+
+class Caveat(_Strict):
+    text: str
+    sources: list[str]
+
+
+class Analyte(_Strict):
+    id: str
+    name: str
+    category: Literal["lps", "permeability", "inflammation", "baseline", "body"]
+    specimen: str
+    unit: str
+    accepted_units: list[str] = Field(default_factory=list)
+    loinc: str | None = None
+    loinc_verified: Verification = "V"
+    research_assay: bool = False
+    organism: str | None = None
+    isotype: Literal["iga", "igm"] | None = None
+    default_interval: Interval | None = None
+    caveats: list[str] = Field(default_factory=list)
+
+
+class Panel(_Strict):
+    id: str
+    name: str
+    category: str
+    research_assay: bool = False
+    caveats: list[str] = Field(default_factory=list)
+    profile: str | None = None
+    source: str | None = None
+
+
+class AnalyteCatalogue(_Strict):
+    caveats: dict[str, Caveat]
+    lps_profiles: dict[str, list[str]]
+    panels: list[Panel]
+    analytes: list[Analyte]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AnalyteCatalogue:
+        ids = [a.id for a in self.analytes]
+        if len(ids) != len(set(ids)):
+            raise ValueError("duplicate analyte ids")
+        loincs = [a.loinc for a in self.analytes if a.loinc]
+        if len(loincs) != len(set(loincs)):
+            raise ValueError("two analytes share a LOINC code")
+        for a in self.analytes:
+            unknown = set(a.caveats) - set(self.caveats)
+            if unknown:
+                raise ValueError(f"{a.id}: unknown caveats {sorted(unknown)}")
+            if a.category == "lps" and (a.organism is None or a.isotype is None
+                                        or a.id != f"lps_{a.isotype}_{a.organism}"):
+                raise ValueError(f"{a.id}: LPS analytes are named lps_<isotype>_<organism>")
+        for p in self.panels:
+            if p.profile is not None and p.profile not in self.lps_profiles:
+                raise ValueError(f"panel {p.id}: unknown profile {p.profile}")
+        return self
+
+    def by_id(self) -> dict[str, Analyte]:
+        return {a.id: a for a in self.analytes}
+
+    def by_loinc(self) -> dict[str, Analyte]:
+        return {a.loinc: a for a in self.analytes if a.loinc}

@@ -1,0 +1,1 @@
+"""Lab results: the analyte catalogue in use, unit conversion, interpretation, import and trends."""

@@ -351,6 +351,59 @@ def labs_cmd(
         console.print(f"not a gutwise analyte (kept out): {u['system']} {u['code']} {u['display']} x{u['count']}")
 
 
+@app.command("microbiome")
+def microbiome_cmd(
+    table_file: Annotated[str, typer.Argument(metavar="TABLE.(biom|tsv)", help="A BIOM table (JSON or HDF5) or "
+                                              "the TSV layout of `biom convert` (#OTU ID, samples, taxonomy).")],
+    tree: Annotated[str | None, typer.Option(help="A Newick tree of the taxa, for Faith's PD.", metavar="TREE.nwk")]
+    = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Diversity per sample (Shannon, Simpson, observed, Chao1, Faith's PD) and taxa flags against cited cohorts."""
+    from pathlib import Path
+
+    from gutwise import knowledge
+    from gutwise.microbiome.diversity import alpha, taxa_flags
+    from gutwise.microbiome.reader import TableError, read_table
+
+    try:
+        data = Path(table_file).read_bytes()
+    except OSError:
+        raise CliInputError(f"{table_file}: no such file or not readable") from None
+    try:
+        table = read_table(data, source=table_file)
+    except TableError as exc:
+        raise CliInputError("; ".join(f"{w}: {r}" for w, r in exc.problems)) from None
+    phylogeny = None
+    if tree is not None:
+        from skbio import TreeNode
+
+        try:
+            phylogeny = TreeNode.read(tree)
+        except Exception as exc:  # scikit-bio raises format-specific errors
+            raise CliInputError(f"{tree}: not a readable Newick tree ({exc.__class__.__name__})") from None
+        missing = sorted(set(table.taxa) - {n.name for n in phylogeny.tips()})
+        if missing:
+            raise CliInputError(f"{tree}: {len(missing)} taxa of the table are not in the tree (e.g. {missing[0]})")
+    flags = taxa_flags(table)
+    rows = [{**{k: v for k, v in a.as_json().items() if k != "faith_pd" or tree is not None},
+             "flags": [f.as_json() for f in flags[a.sample] if f.flagged],
+             "taxa": [f.as_json() for f in flags[a.sample]]} for a in alpha(table, phylogeny)]
+    k = knowledge.microbiome()
+    notes = [k.caution] + ([k.no_chao1_reason] if table.kind == "relative" else [])
+    if as_json:  # one object per sample (the contract); the table's kind and the caveats ride along in each
+        _print_json([{**r, "kind": table.kind, "notes": notes} for r in rows])
+        return
+    for r in rows:
+        chao = "n/a" if r["chao1"] is None else f"{r['chao1']:.1f}"
+        typer.echo(f"{r['sample']}: Shannon {r['shannon']:.3f}, Simpson {r['simpson']:.3f}, observed {r['observed']}, "
+                   f"Chao1 {chao}" + (f", Faith PD {r['faith_pd']:.3f}" if tree else ""))
+        for f in r["flags"]:
+            typer.echo(f"  - {f['message']}")
+    for note in notes:
+        typer.echo(f"Note: {note}")
+
+
 def _fail(message: str, code: int) -> int:
     typer.echo(f"gutwise: {message}", err=True)
     return code

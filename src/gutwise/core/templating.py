@@ -30,7 +30,11 @@ def _nice_date(value: date | datetime | None) -> str:
 
 
 def _short_date(value: date | None) -> str:
-    return "" if value is None else f"{value:%a} {value.day} {value:%b}"
+    """"Sat 22 Nov", with the year when it is not this year."""
+    if value is None:
+        return ""
+    year = f" {value.year}" if value.year != date.today().year else ""
+    return f"{value:%a} {value.day} {value:%b}{year}"
 
 
 def make_environment() -> Environment:

@@ -45,6 +45,23 @@ class SimResponse:
 
 
 @dataclass(frozen=True)
+class SimLab:
+    day: date
+    analyte: str
+    value: float
+    unit: str
+    ref_low: float | None
+    ref_high: float | None
+
+
+DEMO_LAB = "Synthetic demo lab"
+LPS_ORGANISMS = ("hafnia_alvei", "pseudomonas_aeruginosa", "morganella_morganii", "pseudomonas_putida",
+                 "citrobacter_koseri", "klebsiella_pneumoniae")
+# The demo lab's own cut-off for its (synthetic) anti-LPS ELISA: a lab-supplied value, not a published rule.
+DEMO_LPS_CUTOFF = 0.5
+
+
+@dataclass(frozen=True)
 class SimPatient:
     index: int
     label: str
@@ -55,6 +72,7 @@ class SimPatient:
     days: list[SimDay] = field(repr=False)
     intake: dict[str, Any] = field(default_factory=dict, repr=False)
     responses: list[SimResponse] = field(default_factory=list, repr=False)
+    labs: list[SimLab] = field(default_factory=list, repr=False)
 
 
 def _course_mean(course: str, n: int, start_level: float, rng: np.random.Generator) -> np.ndarray:
@@ -109,6 +127,7 @@ def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Gener
     ]
     intake = _intake(rng, age=age, sex=sex, months_ill=years_ill * 12, flagged=index % 11 == 0)
     responses = _responses(rng, first=first, level=level, n_days=n_days, intake=intake)
+    labs = _labs(rng, first=first, level=level, n_days=n_days, course=course)
     return SimPatient(
         index=index,
         label=f"Demo patient {index:03d}",
@@ -119,6 +138,7 @@ def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Gener
         days=days,
         intake=intake,
         responses=responses,
+        labs=labs,
     )
 
 
@@ -172,3 +192,31 @@ def simulate_cohort(n_patients: int, *, seed: int, end: date, n_days: int = 365)
         simulate_patient(i + 1, end=end, n_days=n_days, rng=np.random.default_rng(child))
         for i, child in enumerate(root.spawn(n_patients))
     ]
+
+
+def _labs(rng: np.random.Generator, *, first: date, level: np.ndarray, n_days: int, course: str) -> list[SimLab]:
+    """LPS panels at baseline, 6 and 12 months whose optical densities follow the course, plus baseline bloods."""
+    out: list[SimLab] = []
+    translocation = float(rng.uniform(-0.15, 0.9))  # how far from the cut-off this person starts
+    for month in (0, 6, 12):
+        i = min(int(month * 30.44), n_days - 1)
+        drift = (float(level[i]) - float(level[0])) * 0.15  # falls as fatigue falls, rises with a relapse
+        for iso, scale in (("iga", 1.0), ("igm", 0.7)):
+            for org in LPS_ORGANISMS:
+                od = max(0.05, 0.25 + translocation * scale + drift + rng.normal(0, 0.12))
+                out.append(SimLab(first + timedelta(days=i), f"lps_{iso}_{org}", round(od, 2), "{OD}", None,
+                                  DEMO_LPS_CUTOFF))
+    base = first
+    out += [
+        SimLab(base, "hs_crp", round(float(rng.lognormal(0.3, 0.6)), 2), "mg/L", None, 3.0),
+        SimLab(base, "faecal_calprotectin", round(float(rng.lognormal(3.2, 0.5))), "ug/g", None, 50.0),
+        SimLab(base, "ferritin", round(float(rng.lognormal(4.0, 0.6))), "ug/L", 15.0, 300.0),
+        SimLab(base, "tsh", round(float(rng.lognormal(0.6, 0.35)), 2), "mIU/L", 0.4, 4.0),
+        SimLab(base, "ttg_iga", round(float(rng.lognormal(0.3, 0.5)), 1), "U/mL", None, 7.0),
+        SimLab(base, "haemoglobin", round(float(rng.normal(135, 10))), "g/L", 120.0, 160.0),
+        SimLab(base, "body_weight", round(float(rng.normal(70, 12)), 1), "kg", None, None),
+    ]
+    if course == "improving":  # a repeat CRP where the course improved
+        out.append(SimLab(first + timedelta(days=min(int(6 * 30.44), n_days - 1)), "hs_crp",
+                          round(float(rng.lognormal(0.0, 0.5)), 2), "mg/L", None, 3.0))
+    return out

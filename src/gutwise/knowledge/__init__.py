@@ -17,6 +17,7 @@ from gutwise.knowledge.schemas import (
     AnalyteCatalogue,
     Criterion,
     Instrument,
+    MicrobiomeKnowledge,
     Reference,
     ScheduleDefaults,
     ScreeningKnowledge,
@@ -131,4 +132,12 @@ def analytes() -> AnalyteCatalogue:
                 convert(1.0, unit, a.unit)
             except UnitError as exc:
                 raise KnowledgeError(f"{path.name}: {a.id}: {exc}") from None
+    return data
+
+
+@lru_cache
+def microbiome() -> MicrobiomeKnowledge:
+    path = HERE / "microbiome.yaml"
+    data: MicrobiomeKnowledge = _validated(MicrobiomeKnowledge, _read(path), path)
+    _check_refs([*data.caution_sources, *[r.source for r in data.rules]], path.name)
     return data

@@ -444,3 +444,30 @@ class AnalyteCatalogue(_Strict):
 
     def by_loinc(self) -> dict[str, Analyte]:
         return {a.loinc: a for a in self.analytes if a.loinc}
+
+
+# --- microbiome ------------------------------------------------------------------------------------------
+
+
+class TaxonMatch(_Strict):
+    rank: Literal["k", "p", "c", "o", "f", "g", "s"]
+    names: list[str]
+    genus: str | None = None  # for species: the genus the species must sit in
+
+
+class TaxonRule(_Strict):
+    id: str
+    label: str
+    match: TaxonMatch
+    above: float | None = None  # flag when the relative abundance is above this (a cohort's control mean)
+    flag_if_absent: bool = False
+    message: str
+    source: str
+    verified: Verification
+
+
+class MicrobiomeKnowledge(_Strict):
+    caution: str
+    caution_sources: list[str]
+    no_chao1_reason: str
+    rules: list[TaxonRule]

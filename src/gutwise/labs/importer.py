@@ -95,7 +95,7 @@ def parse_csv(text: str, *, source: str, today: date | None = None) -> Parsed:
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         where = f"{source} row {line}"
         before = len(out.problems)
-        result = _csv_row(row, where, today, out.problems)
+        result = parse_row(row, where, today, out.problems)
         if result is not None and len(out.problems) == before:
             out.results.append(result)
         out.resources["row"] += 1
@@ -104,7 +104,7 @@ def parse_csv(text: str, *, source: str, today: date | None = None) -> Parsed:
     return out
 
 
-def _csv_row(row: dict[str, str], where: str, today: date, problems: list[Problem]) -> LabValue | None:
+def parse_row(row: dict[str, str], where: str, today: date, problems: list[Problem]) -> LabValue | None:
     def bad(column: str, reason: str) -> None:
         problems.append(Problem(where, column, reason))
 

@@ -111,6 +111,7 @@ class PanelSummary:
     organisms: list[str]
     not_reported: list[str]
     caveat: str
+    cutoffs: list[float] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"patient": self.patient, "collected": self.collected.isoformat(), "lab": self.lab,
@@ -123,6 +124,8 @@ class PanelSummary:
                  for iso, c in sorted(self.by_isotype.items()) if c["of"]]
         text = "; ".join(parts) if parts else "no result had a lab cut-off"
         missing = self.reported - self.with_cutoff
+        if len(self.cutoffs) == 1:
+            text += f" (cut-off {self.cutoffs[0]:g})"
         return text + (f" ({missing} without a cut-off)" if missing else "")
 
 
@@ -153,7 +156,8 @@ def lps_panel_summaries(results: Iterable[LabValue]) -> list[PanelSummary]:
                 by_isotype[iso]["above"] += 1
         out.append(PanelSummary(patient, collected, lab, len(values), with_cutoff, sorted(above), by_isotype,
                                 organisms, [o for o in profile if o not in organisms],
-                                catalogue.caveats["lps_research"].text))
+                                catalogue.caveats["lps_research"].text,
+                                sorted({v.ref_high for v in values if v.ref_high is not None})))
     return out
 
 

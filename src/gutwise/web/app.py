@@ -20,6 +20,7 @@ from gutwise.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gutwise.core.settings import Settings
 from gutwise.core.templating import templates
 from gutwise.diary import views as diary_views
+from gutwise.labs import views as labs_views
 from gutwise.screening import views as screening_views
 from gutwise.web.deps import CsrfFailed, LoginRequired
 
@@ -31,9 +32,11 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     ("", accounts_views.pages),
     ("", diary_views.pages),
     ("", screening_views.pages),
+    ("", labs_views.pages),
     (API_PREFIX, accounts_views.api),
     (API_PREFIX, diary_views.api),
     (API_PREFIX, screening_views.api),
+    (API_PREFIX, labs_views.api),
 ]
 
 

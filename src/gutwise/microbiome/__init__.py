@@ -1,0 +1,1 @@
+"""Gut microbiome profiles: BIOM and TSV tables, diversity (scikit-bio), taxa flags against cited cohorts."""

@@ -48,7 +48,7 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     ticks = []
     t = start
     while t <= hi + step * 1e-9:
-        ticks.append(round(t, 10))
+        ticks.append(round(t, 10) + 0.0)  # + 0.0 turns -0.0 into 0.0
         t += step
     return ticks
 

@@ -4,6 +4,7 @@ from gutwise.accounts import models as accounts_models
 from gutwise.core import audit
 from gutwise.diary import models as diary_models
 from gutwise.labs import models as labs_models
+from gutwise.microbiome import models as microbiome_models
 from gutwise.screening import models as screening_models
 
-__all__ = ["accounts_models", "audit", "diary_models", "labs_models", "screening_models"]
+__all__ = ["accounts_models", "audit", "diary_models", "labs_models", "microbiome_models", "screening_models"]

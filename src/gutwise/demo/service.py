@@ -10,11 +10,12 @@ from gutwise.accounts.models import Consent
 from gutwise.core.authz import Actor, Role
 from gutwise.core.errors import Conflict
 from gutwise.core.uow import UnitOfWork
-from gutwise.demo.simulate import DEMO_LAB, SimPatient, simulate_cohort
+from gutwise.demo.simulate import DEMO_LAB, SimPatient, microbiome_tsv, simulate_cohort
 from gutwise.diary import service as diary_service
 from gutwise.diary.schemas import DiaryEntry
 from gutwise.labs import service as labs_service
 from gutwise.labs.interpret import LabValue
+from gutwise.microbiome import service as microbiome_service
 from gutwise.screening import service as screening_service
 
 # Demo-only credentials for a synthetic database on 127.0.0.1; printed by ``make run``. Never use in production.
@@ -77,6 +78,11 @@ def load_demo(*, uow: UnitOfWork, n_patients: int, seed: int, end: date | None =
                               for r in sim.responses]
             screening_service.import_responses(uow=uow, actor=actor, rows=responses, source="demo")
             for sim, patient_id in zip(cohort, patient_ids, strict=True):
+                for n, sample in enumerate(sim.microbiome, start=1):
+                    microbiome_service.import_table(
+                        uow=uow, actor=actor, patient_id=patient_id, collected=sample.day,
+                        filename=f"demo-stool-{sim.index:03d}-{n}.tsv",
+                        data=microbiome_tsv(f"P{sim.index:03d}-S{n}", sample.counts))
                 labs_service.add_values(uow=uow, actor=actor, patient_id=patient_id, source="demo", values=[
                     LabValue(str(patient_id), lab.analyte, lab.value, lab.unit, lab.day, DEMO_LAB, lab.ref_low,
                              lab.ref_high) for lab in sim.labs])

@@ -61,6 +61,35 @@ LPS_ORGANISMS = ("hafnia_alvei", "pseudomonas_aeruginosa", "morganella_morganii"
 DEMO_LPS_CUTOFF = 0.5
 
 
+# A small synthetic community (genus lineages) for demo microbiome samples; proportions are illustrative.
+_TAXA = (  # phylum, class, order, family, genus, species, weight
+    ("Firmicutes", "Clostridia", "Clostridiales", "Ruminococcaceae", "Faecalibacterium", "prausnitzii", 8.0),
+    ("Firmicutes", "Clostridia", "Clostridiales", "Lachnospiraceae", "Roseburia", "", 4.0),
+    ("Firmicutes", "Clostridia", "Clostridiales", "Lachnospiraceae", "Coprococcus", "", 2.0),
+    ("Firmicutes", "Clostridia", "Clostridiales", "Lachnospiraceae", "Blautia", "", 5.0),
+    ("Firmicutes", "Clostridia", "Clostridiales", "Ruminococcaceae", "Ruminococcus", "", 4.0),
+    ("Firmicutes", "Erysipelotrichi", "Erysipelotrichales", "Erysipelotrichaceae", "Holdemanella", "", 1.0),
+    ("Bacteroidetes", "Bacteroidia", "Bacteroidales", "Bacteroidaceae", "Bacteroides", "", 22.0),
+    ("Bacteroidetes", "Bacteroidia", "Bacteroidales", "Prevotellaceae", "Prevotella", "", 6.0),
+    ("Bacteroidetes", "Bacteroidia", "Bacteroidales", "Rikenellaceae", "Alistipes", "", 5.0),
+    ("Actinobacteria", "Actinobacteria", "Bifidobacteriales", "Bifidobacteriaceae", "Bifidobacterium", "", 4.0),
+    ("Verrucomicrobia", "Verrucomicrobiae", "Verrucomicrobiales", "Verrucomicrobiaceae", "Akkermansia",
+     "muciniphila", 2.0),
+    ("Proteobacteria", "Gammaproteobacteria", "Enterobacteriales", "Enterobacteriaceae", "Escherichia", "", 1.5),
+    ("Proteobacteria", "Gammaproteobacteria", "Enterobacteriales", "Enterobacteriaceae", "Klebsiella", "", 0.5),
+    ("Proteobacteria", "Betaproteobacteria", "Burkholderiales", "Sutterellaceae", "Sutterella", "", 1.0),
+    ("Firmicutes", "Bacilli", "Lactobacillales", "Streptococcaceae", "Streptococcus", "", 1.5),
+)
+DEMO_TAXA = tuple((f"k__Bacteria; p__{p}; c__{c}; o__{o}; f__{f}; g__{g}; s__{sp}", w)
+                  for p, c, o, f, g, sp, w in _TAXA)
+
+
+@dataclass(frozen=True)
+class SimSample:
+    day: date
+    counts: list[int]
+
+
 @dataclass(frozen=True)
 class SimPatient:
     index: int
@@ -73,6 +102,7 @@ class SimPatient:
     intake: dict[str, Any] = field(default_factory=dict, repr=False)
     responses: list[SimResponse] = field(default_factory=list, repr=False)
     labs: list[SimLab] = field(default_factory=list, repr=False)
+    microbiome: list[SimSample] = field(default_factory=list, repr=False)
 
 
 def _course_mean(course: str, n: int, start_level: float, rng: np.random.Generator) -> np.ndarray:
@@ -128,6 +158,7 @@ def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Gener
     intake = _intake(rng, age=age, sex=sex, months_ill=years_ill * 12, flagged=index % 11 == 0)
     responses = _responses(rng, first=first, level=level, n_days=n_days, intake=intake)
     labs = _labs(rng, first=first, level=level, n_days=n_days, course=course)
+    microbiome = _microbiome(rng, first=first, level=level, n_days=n_days)
     return SimPatient(
         index=index,
         label=f"Demo patient {index:03d}",
@@ -139,6 +170,7 @@ def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Gener
         intake=intake,
         responses=responses,
         labs=labs,
+        microbiome=microbiome,
     )
 
 
@@ -220,3 +252,29 @@ def _labs(rng: np.random.Generator, *, first: date, level: np.ndarray, n_days: i
         out.append(SimLab(first + timedelta(days=min(int(6 * 30.44), n_days - 1)), "hs_crp",
                           round(float(rng.lognormal(0.0, 0.5)), 2), "mg/L", None, 3.0))
     return out
+
+
+def _microbiome(rng: np.random.Generator, *, first: date, level: np.ndarray, n_days: int) -> list[SimSample]:
+    """Two stool samples (baseline and 12 months) drawn from a Dirichlet-multinomial around a shared community;
+    the gut-barrier-related taxa shift a little with the course."""
+    base = np.array([w for _, w in DEMO_TAXA])
+    tilt = float(rng.normal(0, 0.4))  # this person's own departure from the shared community
+    out = []
+    for month in (0, 12):
+        i = min(int(month * 30.44), n_days - 1)
+        worse = (float(level[i]) - 5.0) / 5.0 + tilt
+        weights = base.copy()
+        weights[0] *= np.exp(-0.8 * worse)  # Faecalibacterium lower when worse
+        weights[11:13] *= np.exp(0.8 * worse)  # Enterobacteriaceae higher when worse
+        proportions = rng.dirichlet(weights / weights.sum() * 60)
+        counts = rng.multinomial(int(rng.integers(8000, 20000)), proportions)
+        out.append(SimSample(first + timedelta(days=i), [int(c) for c in counts]))
+    return out
+
+
+def microbiome_tsv(sample_id: str, counts: list[int]) -> bytes:
+    """One sample in the classic ``biom convert`` TSV layout."""
+    lines = ["# Constructed from biom file", f"#OTU ID\t{sample_id}\ttaxonomy"]
+    lines += [f"demo_otu_{n}\t{c}\t{lineage}" for n, ((lineage, _), c) in enumerate(zip(DEMO_TAXA, counts,
+                                                                                          strict=True))]
+    return ("\n".join(lines) + "\n").encode()

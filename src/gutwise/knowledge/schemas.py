@@ -462,6 +462,8 @@ class TaxonRule(_Strict):
     above: float | None = None  # flag when the relative abundance is above this (a cohort's control mean)
     flag_if_absent: bool = False
     message: str
+    when_flagged: str = ""
+    otherwise: str = ""
     source: str
     verified: Verification
 

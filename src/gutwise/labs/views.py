@@ -181,3 +181,16 @@ async def api_labs_import(patient_id: int, request: Request, uow: UoW, actor: Ap
                                                                  text=text, filename=name))
     return {"import_id": report.import_id, "format": report.format, "rows": report.rows,
             "unmapped": report.unmapped, "resources": report.resources}
+
+
+@pages.get("/my/labs")
+def my_labs(uow: UoW, session: PageSession) -> Response:
+    """The patient's own lab page (the nav link)."""
+    from fastapi.responses import RedirectResponse
+
+    from gutwise.core.errors import NotFound
+
+    patient_id = accounts_service.own_patient_id(uow=uow, actor=session.actor)
+    if patient_id is None:
+        raise NotFound("labs")
+    return RedirectResponse(f"/patients/{patient_id}/labs", status_code=303)

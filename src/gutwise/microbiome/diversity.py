@@ -154,6 +154,8 @@ def taxa_flags(table: TaxonTable) -> dict[str, list[TaxonFlag]]:
         for i, sample in enumerate(table.samples):
             value = float(share[i])
             flagged = (rule.above is not None and value > rule.above) or (rule.flag_if_absent and value == 0.0)
-            out[sample].append(TaxonFlag(rule.id, rule.label, value, bool(flagged),
-                                         rule.message.format(pct=f"{value * 100:.1f}%"), rule.source))
+            text = rule.message.format(pct=f"{value * 100:.1f}%")
+            extra = rule.when_flagged if flagged else rule.otherwise
+            out[sample].append(TaxonFlag(rule.id, rule.label, value, bool(flagged), f"{text} {extra}".strip(),
+                                         rule.source))
     return out

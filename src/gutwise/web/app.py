@@ -21,6 +21,7 @@ from gutwise.core.settings import Settings
 from gutwise.core.templating import templates
 from gutwise.diary import views as diary_views
 from gutwise.labs import views as labs_views
+from gutwise.microbiome import views as microbiome_views
 from gutwise.screening import views as screening_views
 from gutwise.web.deps import CsrfFailed, LoginRequired
 
@@ -33,10 +34,12 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     ("", diary_views.pages),
     ("", screening_views.pages),
     ("", labs_views.pages),
+    ("", microbiome_views.pages),
     (API_PREFIX, accounts_views.api),
     (API_PREFIX, diary_views.api),
     (API_PREFIX, screening_views.api),
     (API_PREFIX, labs_views.api),
+    (API_PREFIX, microbiome_views.api),
 ]
 
 

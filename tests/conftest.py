@@ -116,3 +116,11 @@ def client(app):
 
     with TestClient(app, follow_redirects=False) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data: real outside test data, read in place, never copied into the repository."""
+    path = SHARED / "data"
+    assert path.is_dir(), f"{path} is missing: the project expects ../shared beside the checkout"
+    return path

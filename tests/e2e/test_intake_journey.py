@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _next(page) -> None:
-    _tab_to(page, "button[value=next]")
+    _tab_to(page, "button[value=next]", limit=80)
     with page.expect_navigation():
         page.keyboard.press("Enter")
 

@@ -48,7 +48,14 @@ ROUTES = {
     ("GET", "/api/v1/patients/{patient_id}/screening"): (A_READERS, 200, 404, lambda w: {}),
     ("GET", "/api/v1/instruments/{instrument_id}/fhir"): (set(ROLES) - {"anonymous"}, 200, None, lambda w: {}),
     ("GET", "/api/v1/patients/{patient_id}/responses/{response_id}/fhir"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/analytes"): (set(ROLES) - {"anonymous"}, 200, None, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/labs"): (A_READERS, 200, 404, lambda w: {}),
+    ("POST", "/api/v1/patients/{patient_id}/labs"): (A_READERS, 201, 404, lambda w: {"content": LAB_CSV}),
+    ("GET", "/api/v1/patients/{patient_id}/microbiome"): (A_READERS, 200, 404, lambda w: {}),
 }
+
+LAB_CSV = b"patient,analyte,value,unit,ref_low,ref_high,collected,lab\nA,hs_crp,2.0,mg/L,0,3,2026-01-05,Lab\n"
+TSV = b"#OTU ID\ts1\ts2\ts3\na\t10\t3\t4\nb\t5\t5\t9\n"
 
 
 class _Ctx:
@@ -157,6 +164,19 @@ PAGES = {
     # a patient may read their schedule but only the clinician changes it
     ("POST", "/patients/{patient_id}/schedule/{instrument_id}"):
         lambda role: {"anonymous": 303, "patient_a": 403, "clinician": 303}.get(role, 404),
+    ("GET", "/patients/{patient_id}/labs"): _expect(A_READERS, 200, 404),
+    ("GET", "/patients/{patient_id}/labs/manual"): _expect(A_READERS, 200, 404),
+    ("POST", "/patients/{patient_id}/labs/manual"): _expect(A_READERS, 200, 404),
+    ("POST", "/patients/{patient_id}/labs/import"): _expect(A_READERS, 200, 404),
+    ("GET", "/my/labs"): _expect(PATIENTS, 303, 404),
+    ("GET", "/patients/{patient_id}/microbiome"): _expect(A_READERS, 200, 404),
+    ("POST", "/patients/{patient_id}/microbiome/import"): _expect(A_READERS, 200, 404),
+}
+
+# File uploads of the routes that take one.
+FILES = {
+    ("POST", "/patients/{patient_id}/labs/import"): {"file": ("r.csv", LAB_CSV, "text/csv")},
+    ("POST", "/patients/{patient_id}/microbiome/import"): {"file": ("t.tsv", TSV, "text/tab-separated-values")},
 }
 
 # Run before each role's request, so that a one-off action (finishing an intake) can happen for every role.
@@ -194,8 +214,10 @@ def test_no_record_leaks_on_page(route, client, uow):
         if path == "/login":
             csrf = csrf_from(client.get("/login").text)
         data = {"csrf_token": csrf, "fatigue": "4", "consent": "granted", "active": "true", "email": "bad",
-                "password": "wrong password", "age": "40", "every_months": "2"}
-        response = client.request(method, path, data=data if method == "POST" else None)
+                "password": "wrong password", "age": "40", "every_months": "2", "value__hs_crp": "2.5",
+                "unit__hs_crp": "mg/L", "collected": "2026-01-05"}
+        extra = {"files": FILES[route]} if route in FILES else {}
+        response = client.request(method, path, data=data if method == "POST" else None, **extra)
         assert response.status_code == PAGES[route](role), (role, response.text[:300])
         for secret, readers in SECRETS.items():
             if role not in readers:

@@ -113,7 +113,8 @@ def test_csv_reads_ids_and_loinc_codes():
 
 
 def test_csv_ref_unit_converts_the_interval():
-    text = "patient,analyte,value,unit,ref_low,ref_high,ref_unit,collected,lab\np,hs_crp,4,mg/L,0,0.3,mg/dL,2026-01-01,X\n"
+    text = ("patient,analyte,value,unit,ref_low,ref_high,ref_unit,collected,lab\n"
+            "p,hs_crp,4,mg/L,0,0.3,mg/dL,2026-01-01,X\n")
     [row] = parse_csv(text, source="r.csv", today=date(2026, 2, 1)).results
     assert (row.ref_low, row.ref_high) == (0.0, 3.0)
 

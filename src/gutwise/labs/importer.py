@@ -59,10 +59,15 @@ def unit_problem(unit: str, target: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _index() -> dict[str, Analyte]:
+    catalogue = knowledge.analytes()
+    return {**catalogue.by_loinc(), **catalogue.by_id()}
+
+
 def resolve_analyte(code: str) -> Analyte | None:
     """A catalogue id or a LOINC code."""
-    catalogue = knowledge.analytes()
-    return catalogue.by_id().get(code) or catalogue.by_loinc().get(code)
+    return _index().get(code)
 
 
 def _number(raw: str) -> float:

@@ -59,7 +59,7 @@ def _store(uow: UnitOfWork, *, actor: Actor, patient_id: int, values: list[LabVa
              "rcv": v.rcv, "collected": v.collected, "lab": v.lab, "source": fmt, "import_id": record.id,
              "created_at": now} for v in values]
     if rows:
-        uow.session.execute(insert(LabResult), rows)
+        uow.session.execute(insert(LabResult.__table__), rows)  # Core, not the ORM bulk path (which splits batches)
     audit.record(uow, actor=actor, action="import", entity="lab_result", entity_id=record.id,
                  patient_id=patient_id, detail={"source": source, "format": fmt, "rows": len(rows),
                                                 "unmapped": len(unmapped)})

@@ -24,7 +24,7 @@ class UnitError(ValueError):
 @lru_cache
 def registry() -> pint.UnitRegistry:
     ureg = pint.UnitRegistry()
-    ureg.define("enzyme_unit = [enzyme_activity] = U")
+    # pint knows the enzyme unit U (umol/min); it lacks the arbitrary units labs use
     ureg.define("international_unit = [biological_activity] = IU")
     ureg.define("optical_density = [optical_density] = OD")
     ureg.define("ratio = [] ")

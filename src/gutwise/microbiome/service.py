@@ -88,7 +88,7 @@ def import_table(*, uow: UnitOfWork, actor: Actor, patient_id: int, data: bytes,
                      "imported_by": actor.user_id, "created_at": now})
     with uow:
         access.require_patient(uow, actor=actor, patient_id=patient_id)
-        uow.session.execute(insert(MicrobiomeSample), rows)
+        uow.session.execute(insert(MicrobiomeSample.__table__), rows)
         audit.record(uow, actor=actor, action="import", entity="microbiome_sample", patient_id=patient_id,
                      detail={"source": filename, "samples": len(rows)})
         uow.commit()

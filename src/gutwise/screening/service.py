@@ -384,7 +384,7 @@ def import_responses(*, uow: UnitOfWork, actor: Actor, rows: list[ResponseInput]
         for pid in patients:
             access.require_patient(uow, actor=actor, patient_id=pid)
         if values:
-            uow.session.execute(insert(QuestionnaireResponse), values)
+            uow.session.execute(insert(QuestionnaireResponse.__table__), values)  # Core: one batched executemany
         for pid in patients:
             audit.record(uow, actor=actor, action="import", entity="questionnaire_response", patient_id=pid,
                          detail={"source": source, "rows": sum(v["patient_id"] == pid for v in values)})

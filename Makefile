@@ -41,3 +41,5 @@ test: $(VENV)/.installed-test chromium lint
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/diary_write.py
+	$(BIN)/python bench/labs_import.py
+	$(BIN)/python bench/microbiome.py

@@ -122,6 +122,7 @@ def _step_page(request: Request, uow: UoW, session: PageSession, patient_id: int
         "instrument": knowledge.instrument(step.instrument) if step.instrument else None,
         "dsq": knowledge.instrument("dsq_sf"), "yes_no": YES_NO,
         "previous": intake_flow.STEPS[index - 1].id if index else None,
+        "done": current.steps_done if current else [],
     }, status_code=status_code)
 
 

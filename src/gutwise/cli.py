@@ -404,6 +404,74 @@ def microbiome_cmd(
         typer.echo(f"Note: {note}")
 
 
+@app.command("plan")
+def plan_cmd(
+    intake_file: Annotated[str, typer.Argument(metavar="INTAKE.json", help="The intake (docs/intake.md); its optional "
+                                               '"plan" object gives conditions, weight_kg, exclude.')],
+    labs: Annotated[str | None, typer.Option(help="Lab results (CSV or FHIR) of the same person.",
+                                             metavar="RESULTS.csv")] = None,
+    medicines: Annotated[str | None, typer.Option(help='{"medicines": ["ciprofloxacin", ...]}: generic names.',
+                                                  metavar="MEDS.json")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Propose a personalised plan: each item with its reason, evidence grade and safety warnings."""
+    from gutwise.core.errors import FieldError, InvalidInput
+    from gutwise.core.validation import parse
+    from gutwise.labs.importer import parse_file
+    from gutwise.protocol.builder import propose
+    from gutwise.protocol.safety import Context
+    from gutwise.screening.schemas import Intake
+    from gutwise.screening.scoring import AnswerError
+    from gutwise.screening.screen import screen
+
+    try:
+        intake = parse(Intake, _read_json(intake_file), location=intake_file)
+        result = screen(intake)
+    except InvalidInput as exc:
+        raise CliInputError("; ".join(e.line() for e in exc.errors)) from None
+    except AnswerError as exc:
+        raise CliInputError(f"{intake_file}: " + "; ".join(f"item {i}: {r}" for i, r in exc.problems)) from None
+    values = []
+    if labs is not None:
+        parsed = parse_file(_read_text(labs), source=labs)
+        if parsed.problems:
+            raise InvalidInput([FieldError(p.field, p.reason, p.where) for p in parsed.problems])
+        values = parsed.results
+    meds: list[str] = []
+    if medicines is not None:
+        data = _read_json(medicines)
+        if not isinstance(data, dict) or not isinstance(data.get("medicines"), list) or not all(
+                isinstance(m, str) for m in data["medicines"]):
+            raise CliInputError(f'{medicines}: expected {{"medicines": ["generic name", ...]}}')
+        meds = data["medicines"]
+    inputs = intake.plan
+    weight = inputs.weight_kg if inputs and inputs.weight_kg else None
+    if weight is None:
+        weights = sorted((v for v in values if v.analyte == "body_weight"), key=lambda v: v.collected)
+        if weights:
+            from gutwise.labs.units import convert
+
+            weight = convert(weights[-1].value, weights[-1].unit, "kg")
+    ctx = Context(medicines=meds, conditions=frozenset(inputs.conditions if inputs else []), weight_kg=weight,
+                  labs=values, dietitian_referral=bool(inputs and inputs.dietitian_referral))
+    proposal = propose(screen=result, ctx=ctx, exclude=inputs.exclude if inputs else ())
+    if as_json:
+        _print_json(proposal.as_json())
+        return
+    for warning in proposal.warnings:
+        typer.echo(f"! {warning}")
+    for item in proposal.items:
+        dose = f" ({item.dose.text()})" if item.dose else (
+            " (dose to be set by the clinician)" if item.kind in ("supplement", "probiotic") else "")
+        typer.echo(f"day {item.start_day:>3}: {item.name}{dose}; evidence {item.evidence['grade']}")
+        for reason in item.reasons:
+            typer.echo(f"         because: {reason}")
+        for w in item.warnings:
+            typer.echo(f"         {w.severity}: {w.message}")
+    for b in proposal.blocked:
+        typer.echo(f"not proposed: {b['name']}: {'; '.join(b['reasons'])}")
+
+
 def _fail(message: str, code: int) -> int:
     typer.echo(f"gutwise: {message}", err=True)
     return code

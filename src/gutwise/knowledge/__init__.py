@@ -15,8 +15,11 @@ from pydantic import ValidationError
 
 from gutwise.knowledge.schemas import (
     AnalyteCatalogue,
+    Claims,
     Criterion,
     Instrument,
+    InterventionCatalogue,
+    Medicines,
     MicrobiomeKnowledge,
     Reference,
     ScheduleDefaults,
@@ -140,4 +143,49 @@ def microbiome() -> MicrobiomeKnowledge:
     path = HERE / "microbiome.yaml"
     data: MicrobiomeKnowledge = _validated(MicrobiomeKnowledge, _read(path), path)
     _check_refs([*data.caution_sources, *[r.source for r in data.rules]], path.name)
+    return data
+
+
+@lru_cache
+def claims() -> Claims:
+    path = HERE / "claims.yaml"
+    data: Claims = _validated(Claims, _read(path), path)
+    _check_refs([r for c in data.claims for r in c.references], path.name)
+    return data
+
+
+@lru_cache
+def medicines() -> Medicines:
+    path = HERE / "medicines.yaml"
+    return _validated(Medicines, _read(path), path)
+
+
+@lru_cache
+def interventions() -> InterventionCatalogue:
+    path = HERE / "interventions.yaml"
+    data: InterventionCatalogue = _validated(InterventionCatalogue, _read(path), path)
+    known_claims = claims().by_id()
+    conditions = {c.id for c in data.conditions}
+    classes = set(medicines().classes)
+    analyte_ids = set(analytes().by_id())
+    refs: list[str | None] = [data.stagger_source]
+    for i in data.interventions:
+        for cid in [i.claim, *i.supporting_claims]:
+            if cid not in known_claims:
+                raise KnowledgeError(f"{path.name}: {i.id}: unknown claim {cid}")
+        refs += [d.source for d in i.study_doses] + [lim.source for lim in i.limits]
+        refs += [x.source for x in i.interactions] + [x.source for x in i.contraindications]
+        refs += [r.source for r in i.requires]
+        refs += [i.default_dose.source] if i.default_dose else []
+        refs += [n.source for n in (i.no_limit, i.no_safe_level) if n is not None]
+        for x in i.contraindications:
+            if x.condition not in conditions:
+                raise KnowledgeError(f"{path.name}: {i.id}: unknown condition {x.condition}")
+        for x in i.interactions:
+            if x.drug_class not in classes:
+                raise KnowledgeError(f"{path.name}: {i.id}: unknown drug class {x.drug_class}")
+        for r in i.requires:
+            if r.analyte not in analyte_ids:
+                raise KnowledgeError(f"{path.name}: {i.id}: unknown analyte {r.analyte}")
+    _check_refs(refs, path.name)
     return data

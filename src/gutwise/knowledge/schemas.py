@@ -473,3 +473,157 @@ class MicrobiomeKnowledge(_Strict):
     caution_sources: list[str]
     no_chao1_reason: str
     rules: list[TaxonRule]
+
+
+# --- evidence: claims ------------------------------------------------------------------------------------
+
+Grade = Literal["high", "moderate", "low", "very low"]
+
+
+class Claim(_Strict):
+    id: str
+    text: str
+    grade: Grade
+    verdict: str
+    references: list[str] = Field(min_length=1)
+
+
+class Claims(_Strict):
+    claims: list[Claim]
+
+    def by_id(self) -> dict[str, Claim]:
+        return {c.id: c for c in self.claims}
+
+
+# --- interventions and medicines -------------------------------------------------------------------------
+
+Severity = Literal["block", "warn"]
+
+
+class StudyDose(_Strict):
+    amount: float  # per day
+    unit: str
+    times_per_day: int = 1
+    context: str
+    source: str
+    verified: Verification
+
+
+class DefaultDose(_Strict):
+    amount: float  # per day
+    unit: str
+    times_per_day: int = 1
+    source: str
+    note: str | None = None
+
+
+class Limit(_Strict):
+    amount: float  # per day (per kg of body weight when per_kg)
+    unit: str
+    per_kg: bool = False
+    kind: Literal["upper_limit", "observed_safe_level", "acceptable_daily_intake"]
+    severity: Severity | None = None  # overrides the kind's default from check_severity
+    source: str
+    verified: Verification
+    note: str | None = None
+
+
+class NoLimit(_Strict):
+    source: str
+    note: str
+
+
+class Interaction(_Strict):
+    drug_class: str
+    severity: Severity
+    message: str
+    source: str
+    verified: Verification
+
+
+class Contraindication(_Strict):
+    condition: str
+    severity: Severity
+    message: str
+    source: str
+    verified: Verification
+
+
+class Requirement(_Strict):
+    analyte: str
+    status: Literal["normal"]
+    message: str
+    source: str
+
+
+class Intervention(_Strict):
+    id: str
+    kind: Literal["self_care", "diet", "supplement", "probiotic", "clinician_note", "not_offered"]
+    name: str
+    plain: str
+    claim: str
+    supporting_claims: list[str] = Field(default_factory=list)
+    propose: Literal["always", "gut", "inflammation", "clinician", "never"]
+    reversible: bool
+    onset_days: int | None = None
+    unit: str | None = None
+    restrictive: bool = False
+    study_doses: list[StudyDose] = Field(default_factory=list)
+    default_dose: DefaultDose | None = None
+    limits: list[Limit] = Field(default_factory=list)
+    no_limit: NoLimit | None = None
+    no_safe_level: NoLimit | None = None
+    interactions: list[Interaction] = Field(default_factory=list)
+    contraindications: list[Contraindication] = Field(default_factory=list)
+    requires: list[Requirement] = Field(default_factory=list)
+
+    @property
+    def plan_item(self) -> bool:
+        """Can this be an item of a patient's plan? (IVIG and graded exercise never can.)"""
+        return self.kind not in ("clinician_note", "not_offered")
+
+    @model_validator(mode="after")
+    def _dosed(self) -> Intervention:
+        if self.kind in ("supplement", "probiotic"):
+            if self.unit is None:
+                raise ValueError(f"{self.id}: a supplement needs a unit")
+            if not (self.limits or self.no_limit or self.no_safe_level):
+                raise ValueError(f"{self.id}: give a safety limit with its source, or say that none is established")
+            for dose in [*self.study_doses, *([self.default_dose] if self.default_dose else []), *self.limits]:
+                if dose.unit != self.unit:
+                    raise ValueError(f"{self.id}: dose and limit units must be {self.unit}")
+        return self
+
+
+class PlanCondition(_Strict):
+    id: str
+    label: str
+
+
+class InterventionCatalogue(_Strict):
+    stagger_days: int
+    stagger_source: str
+    check_severity: dict[str, Severity]
+    conditions: list[PlanCondition]
+    interventions: list[Intervention]
+
+    def by_id(self) -> dict[str, Intervention]:
+        return {i.id: i for i in self.interventions}
+
+
+class DrugClass(_Strict):
+    label: str
+    implies: str | None = None
+
+
+class Medicines(_Strict):
+    classes: dict[str, DrugClass]
+    medicines: dict[str, list[str]]
+
+    @model_validator(mode="after")
+    def _known(self) -> Medicines:
+        for name, classes in self.medicines.items():
+            unknown = set(classes) - set(self.classes)
+            if unknown:
+                raise ValueError(f"{name}: unknown drug classes {sorted(unknown)}")
+        return self

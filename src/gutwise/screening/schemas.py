@@ -32,6 +32,32 @@ class SymptomAnswer(_Model):
     predates_fatigue: bool = Field(default=False, description="the symptom was there before the fatigue began")
 
 
+class PlanInputs(_Model):
+    """What the plan builder needs beyond the screen (all optional)."""
+
+    conditions: list[str] = Field(default_factory=list, description="pregnancy, immunocompromised, ...")
+    weight_kg: float | None = Field(default=None, gt=0, le=400)
+    exclude: list[str] = Field(default_factory=list, description="interventions the person does not want")
+    dietitian_referral: bool = False
+
+    @field_validator("conditions")
+    @classmethod
+    def _known_conditions(cls, v: list[str]) -> list[str]:
+        known = {c.id for c in knowledge.interventions().conditions}
+        unknown = sorted(set(v) - known)
+        if unknown:
+            raise ValueError(f"unknown plan conditions {unknown}; known: {sorted(known)}")
+        return v
+
+    @field_validator("exclude")
+    @classmethod
+    def _known_interventions(cls, v: list[str]) -> list[str]:
+        unknown = sorted(set(v) - set(knowledge.interventions().by_id()))
+        if unknown:
+            raise ValueError(f"unknown interventions {unknown}")
+        return v
+
+
 class Intake(_Model):
     age: int | None = Field(default=None, ge=0, le=120)
     sex: str | None = None
@@ -42,6 +68,7 @@ class Intake(_Model):
     conditions: list[str] = Field(default_factory=list)
     red_flags: list[str] = Field(default_factory=list)
     questionnaires: dict[str, Any] = Field(default_factory=dict, description="other instruments' answers, by id")
+    plan: PlanInputs | None = Field(default=None, description="inputs of `gutwise plan` beyond the screen")
 
     @field_validator("symptoms")
     @classmethod

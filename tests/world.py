@@ -25,6 +25,7 @@ class World:
     admin: Actor
     a_id: int  # patient A's record
     response_id: int  # a questionnaire response of patient A
+    draft_item_id: int  # an item of patient A's draft plan
     b_id: int  # patient B's record
     link_ids: dict[str, int]
     emails: dict[str, str]
@@ -65,6 +66,14 @@ def build_world(uow: UnitOfWork) -> World:
     screening_service.complete_intake(uow=uow, actor=system, patient_id=a.id)
     screening_service.save_intake_step(uow=uow, actor=system, patient_id=a.id, step_id="about",
                                        part={"age": 41, "sex": "female"})
+    # Patient A has an approved plan (from day 0 = 2026-01-01) and a newer draft.
+    from gutwise.protocol import service as protocol_service
+
+    protocol_service.propose_plan(uow=uow, actor=actors["clinician"], patient_id=a.id)
+    protocol_service.approve(uow=uow, actor=actors["clinician"], patient_id=a.id, start_date=date(2026, 1, 1))
+    draft = protocol_service.propose_plan(uow=uow, actor=actors["clinician"], patient_id=a.id,
+                                          medicines=["warfarin"])
     response = screening_service.save_response(uow=uow, actor=system, patient_id=a.id, instrument_id="phq9",
                                                answers=[1, 0, 0, 0, 0, 0, 0, 0, 0], source="test")
-    return World(a_id=a.id, b_id=b.id, response_id=response.id, link_ids=links, emails=emails, **actors)
+    return World(a_id=a.id, b_id=b.id, response_id=response.id, draft_item_id=draft.items[0].id, link_ids=links,
+                 emails=emails, **actors)

@@ -52,6 +52,10 @@ ROUTES = {
     ("GET", "/api/v1/patients/{patient_id}/labs"): (A_READERS, 200, 404, lambda w: {}),
     ("POST", "/api/v1/patients/{patient_id}/labs"): (A_READERS, 201, 404, lambda w: {"content": LAB_CSV}),
     ("GET", "/api/v1/patients/{patient_id}/microbiome"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/plan"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/plan/history"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/plan/fhir"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/evidence"): (set(ROLES) - {"anonymous"}, 200, None, lambda w: {}),
 }
 
 LAB_CSV = b"patient,analyte,value,unit,ref_low,ref_high,collected,lab\nA,hs_crp,2.0,mg/L,0,3,2026-01-05,Lab\n"
@@ -133,6 +137,11 @@ def _expect(ok: set[str], ok_status: int, other: int, anon: int = 303):
     return lambda role: anon if role == "anonymous" else (ok_status if role in ok else other)
 
 
+def CLINICIAN_ONLY(ok: int):  # noqa: N802 - reads as a table entry
+    """A's clinician may; A may see the record but not change it (403); everyone else gets 404."""
+    return lambda role: {"anonymous": 303, "patient_a": 403, "clinician": ok}.get(role, 404)
+
+
 # (method, path) -> expected status per role. Paths use patient A's record, the pending link and A's token.
 PAGES = {
     ("GET", "/"): _expect(set(SIGNED), 303, 303),
@@ -171,6 +180,14 @@ PAGES = {
     ("GET", "/my/labs"): _expect(PATIENTS, 303, 404),
     ("GET", "/patients/{patient_id}/microbiome"): _expect(A_READERS, 200, 404),
     ("POST", "/patients/{patient_id}/microbiome/import"): _expect(A_READERS, 200, 404),
+    ("GET", "/patients/{patient_id}/plan"): _expect(A_READERS, 200, 404),
+    ("POST", "/patients/{patient_id}/plan/propose"): CLINICIAN_ONLY(303),
+    ("POST", "/patients/{patient_id}/plan/items/{item_id}"): CLINICIAN_ONLY(303),
+    ("POST", "/patients/{patient_id}/plan/add"): CLINICIAN_ONLY(303),
+    ("POST", "/patients/{patient_id}/plan/approve"): CLINICIAN_ONLY(303),
+    ("POST", "/patients/{patient_id}/plan/stop/{intervention}"): CLINICIAN_ONLY(303),
+    ("GET", "/my/plan"): _expect(PATIENTS, 303, 404),
+    ("GET", "/evidence"): _expect(set(SIGNED), 200, 200),
 }
 
 # File uploads of the routes that take one.
@@ -183,7 +200,19 @@ FILES = {
 PREPARE = {
     ("POST", "/patients/{patient_id}/intake/complete"): lambda uow, w: screening_service.save_intake_step(
         uow=uow, actor=Actor.system("test"), patient_id=w.a_id, step_id="about", part={"age": 41}),
+    ("POST", "/patients/{patient_id}/plan/stop/{intervention}"): lambda uow, w: _fresh_plan(uow, w),
 }
+
+
+def _fresh_plan(uow, w):
+    """An approved plan whose stress-management item is running, so that a clinician can stop it."""
+    from datetime import date
+
+    from gutwise.protocol import service as protocol_service
+
+    system = Actor.system("test")
+    protocol_service.propose_plan(uow=uow, actor=system, patient_id=w.a_id)
+    protocol_service.approve(uow=uow, actor=system, patient_id=w.a_id, start_date=date(2026, 1, 1))
 
 
 def test_the_page_table_covers_every_page_route():
@@ -202,7 +231,7 @@ def test_no_record_leaks_on_page(route, client, uow):
     method, template = route
     path = template.format(patient_id=world.a_id, day="2026-01-05", link_id=world.link_ids["clinician_pending"],
                            token_id=info.id, user_id=world.patient_b.user_id, step_id="about",
-                           instrument_id="phq9")
+                           instrument_id="phq9", item_id=world.draft_item_id, intervention="stress_management")
     for role in ROLES:
         if route in PREPARE:
             PREPARE[route](uow, world)
@@ -215,7 +244,8 @@ def test_no_record_leaks_on_page(route, client, uow):
             csrf = csrf_from(client.get("/login").text)
         data = {"csrf_token": csrf, "fatigue": "4", "consent": "granted", "active": "true", "email": "bad",
                 "password": "wrong password", "age": "40", "every_months": "2", "value__hs_crp": "2.5",
-                "unit__hs_crp": "mg/L", "collected": "2026-01-05"}
+                "unit__hs_crp": "mg/L", "collected": "2026-01-05", "intervention": "quercetin",
+                "start_date": "2026-02-01", "start_day": "3", "action": "save"}
         extra = {"files": FILES[route]} if route in FILES else {}
         response = client.request(method, path, data=data if method == "POST" else None, **extra)
         assert response.status_code == PAGES[route](role), (role, response.text[:300])

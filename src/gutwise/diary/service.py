@@ -38,12 +38,18 @@ def _upsert(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
 
 
 def log_day(*, uow: UnitOfWork, actor: Actor, patient_id: int, day: date,
-            entry: DiaryEntry | dict[str, Any]) -> DiaryDayOut:
-    """Save one day's entry; a second entry for the same date updates that day."""
+            entry: DiaryEntry | dict[str, Any], adherence: dict[str, str] | None = None) -> DiaryDayOut:
+    """Save one day's entry (and the plan checklist, in the same transaction); a second entry for the same date
+    updates that day."""
     new = parse(DiaryEntry, entry)
     _check_day(day)
     with uow:
         access.require_patient(uow, actor=actor, patient_id=patient_id)
+        if adherence:
+            from gutwise.protocol import service as protocol_service
+
+            protocol_service.record_adherence(uow=uow, actor=actor, patient_id=patient_id, day=day,
+                                              statuses=adherence)
         now = utcnow()
         _upsert(uow, [{"patient_id": patient_id, "day": day, **new.model_dump(), "created_at": now,
                        "updated_at": now}])

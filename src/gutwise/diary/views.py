@@ -14,6 +14,7 @@ from gutwise.core.errors import InvalidInput, NotFound
 from gutwise.core.templating import templates
 from gutwise.diary import service
 from gutwise.diary.schemas import COLUMN_ITEMS, DiaryDayOut, DiaryEntry
+from gutwise.protocol import service as protocol_service
 from gutwise.web.deps import ApiActor, FormFields, FormSession, PageSession, UoW
 
 pages = APIRouter(include_in_schema=False)
@@ -49,11 +50,16 @@ def _diary_page(request: Request, uow: UoW, session: PageSession, *, day: date,
     by_day = {d.day: d for d in recent}
     current = by_day[day] if day in by_day else service.get_day(
         uow=uow, actor=session.actor, patient_id=patient_id, day=day)
+    plan = protocol_service.approved_plan(uow=uow, actor=session.actor, patient_id=patient_id)
+    checklist = [i for i in plan.items if i.active_on(day)] if plan else []
+    done = protocol_service.adherence_on(uow=uow, actor=session.actor, patient_id=patient_id, day=day) \
+        if checklist else {}
     return templates.TemplateResponse(
         request, "today.html",
         {
             "session": session, "patient": patient, "day": day, "today": today,
-            "values": values if values is not None else _form_values(current),
+            "values": values if values is not None else {**_form_values(current), "plan": done},
+            "checklist": checklist,
             "errors": errors or {}, "saved": saved, "saved_at": None,
             "recent": [(today - timedelta(days=i), by_day.get(today - timedelta(days=i)))
                        for i in range(RECENT_DAYS)],
@@ -103,10 +109,12 @@ def _number(raw: str) -> object:
 def day_save(day: date, request: Request, uow: UoW, session: FormSession, form: FormFields) -> Response:
     """Save the day. htmx autosave gets a one-line status back; a plain form post is redirected (PRG)."""
     entry, values = _entry_from_form(form)
+    adherence = {str(k)[len("plan__"):]: str(v) for k, v in form.items() if str(k).startswith("plan__") and v}
+    values["plan"] = adherence
     is_htmx = bool(request.headers.get("hx-request"))
     try:
         saved = service.log_day(uow=uow, actor=session.actor, patient_id=_own_patient(uow, session), day=day,
-                                entry=entry)
+                                entry=entry, adherence=adherence)
     except InvalidInput as exc:
         errors = {e.field: _plain(e.field, e.reason) for e in exc.errors}
         if is_htmx:

@@ -24,3 +24,4 @@ def questionnaire_url(instrument_id: str) -> str:
 
 def option_system(instrument_id: str, option_set: str) -> str:
     return f"{BASE}/CodeSystem/{instrument_id}-{option_set}"
+INTERVENTION_CODES = f"{BASE}/CodeSystem/intervention"

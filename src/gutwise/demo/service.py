@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from gutwise.accounts import service as accounts_service
 from gutwise.accounts.models import Consent
 from gutwise.core.authz import Actor, Role
 from gutwise.core.errors import Conflict
 from gutwise.core.uow import UnitOfWork
-from gutwise.demo.simulate import DEMO_LAB, SimPatient, microbiome_tsv, simulate_cohort
+from gutwise.demo.simulate import DEMO_DOSES, DEMO_LAB, SimPatient, microbiome_tsv, simulate_cohort
 from gutwise.diary import service as diary_service
 from gutwise.diary.schemas import DiaryEntry
 from gutwise.labs import service as labs_service
 from gutwise.labs.interpret import LabValue
 from gutwise.microbiome import service as microbiome_service
+from gutwise.protocol import service as protocol_service
 from gutwise.screening import service as screening_service
 
 # Demo-only credentials for a synthetic database on 127.0.0.1; printed by ``make run``. Never use in production.
@@ -86,6 +88,8 @@ def load_demo(*, uow: UnitOfWork, n_patients: int, seed: int, end: date | None =
                 labs_service.add_values(uow=uow, actor=actor, patient_id=patient_id, source="demo", values=[
                     LabValue(str(patient_id), lab.analyte, lab.value, lab.unit, lab.day, DEMO_LAB, lab.ref_low,
                              lab.ref_high) for lab in sim.labs])
+                if sim.plan is not None:
+                    _approve_plan(uow, users[Role.clinician], patient_id, sim)
         uow.commit()
     return DemoResult(patients=len(cohort), diary_days=days, logins=DEMO_LOGINS)
 
@@ -97,3 +101,26 @@ def _write_patient(uow: UnitOfWork, actor: Actor, sim: SimPatient, user_id: int 
               "illness_onset": sim.illness_onset, "user_id": user_id, "synthetic": True},
     )
     return patient.id
+
+
+def _approve_plan(uow: UnitOfWork, clinician: Any, patient_id: int, sim: SimPatient) -> None:
+    """The demo clinician proposes the plan gutwise builds from the stored data, sets the doses the sources leave
+    open, and approves it on the simulated start date; the checklist answers follow."""
+    assert sim.plan is not None
+    # the demo clinician approves for the patients who consented; the others' plans come from the loader itself
+    actor = (Actor.system("demo") if sim.index % PENDING_EVERY == 0
+             else Actor(clinician.id, Role.clinician, f"user:{clinician.id}"))
+    draft = protocol_service.propose_plan(uow=uow, actor=actor, patient_id=patient_id, dietitian_referral=True)
+    proposed = [(i.intervention, i.start_day) for i in draft.items]
+    keep = dict(sim.plan.items)
+    for item in draft.items:
+        if item.intervention not in keep:
+            protocol_service.remove_item(uow=uow, actor=actor, patient_id=patient_id, item_id=item.id)
+        elif item.intervention in DEMO_DOSES:
+            amount, times = DEMO_DOSES[item.intervention]
+            protocol_service.edit_item(uow=uow, actor=actor, patient_id=patient_id, item_id=item.id,
+                                       dose_amount=amount, times_per_day=times, start_day=item.start_day)
+    if [p for p in proposed if p[0] in keep] != sim.plan.items:
+        raise RuntimeError(f"demo patient {sim.index}: the stored data gave another plan than the simulation")
+    protocol_service.approve(uow=uow, actor=actor, patient_id=patient_id, start_date=sim.plan.start)
+    protocol_service.import_adherence(uow=uow, actor=actor, patient_id=patient_id, rows=sim.adherence)

@@ -103,6 +103,8 @@ class SimPatient:
     responses: list[SimResponse] = field(default_factory=list, repr=False)
     labs: list[SimLab] = field(default_factory=list, repr=False)
     microbiome: list[SimSample] = field(default_factory=list, repr=False)
+    plan: SimPlan | None = None
+    adherence: list[tuple[date, str, str]] = field(default_factory=list, repr=False)
 
 
 def _course_mean(course: str, n: int, start_level: float, rng: np.random.Generator) -> np.ndarray:
@@ -116,6 +118,22 @@ def _course_mean(course: str, n: int, start_level: float, rng: np.random.Generat
     return np.full(n, start_level)
 
 
+PLAN_START_DAY = 28  # the demo plan's day 0, four weeks into the diary year (a baseline period first)
+DEMO_DOSES = {"nac": (600.0, 1), "zinc": (15.0, 1), "curcumin": (500.0, 2)}  # demo choices, within the limits
+EFFECTS = {"helped": -1.5, "no effect": 0.0, "harmed": 1.0}  # true level change of the focal item (fatigue points)
+
+
+@dataclass(frozen=True)
+class SimPlan:
+    """The plan the demo clinician approves, and the truth the n-of-1 analysis should recover."""
+
+    start: date
+    items: list[tuple[str, int]]  # (intervention, start day)
+    focal: str  # the item with a true effect; every other item has none
+    effect_kind: str
+    effect: float  # change in the fatigue level (0-10) from the focal item's start on
+
+
 def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Generator) -> SimPatient:
     """One synthetic person and their diary for the ``n_days`` days ending at ``end``."""
     course = COURSES[int(rng.integers(len(COURSES)))]
@@ -123,8 +141,16 @@ def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Gener
     age = int(rng.integers(18, 66))
     years_ill = float(rng.uniform(0.7, 15.0))
     onset = end - timedelta(days=n_days) - timedelta(days=int(years_ill * 365.25))
+    first = end - timedelta(days=n_days - 1)
 
     level = _course_mean(course, n_days, float(rng.uniform(5.0, 8.0)), rng)
+    intake = _intake(rng, age=age, sex=sex, months_ill=years_ill * 12, flagged=index % 11 == 0)
+    labs = _labs(rng, first=first, level=level, n_days=n_days, course=course)
+    plan = _plan(rng, first=first, intake=intake, labs=labs, n_days=n_days)
+    if plan is not None:
+        offset = PLAN_START_DAY + dict(plan.items)[plan.focal]
+        level = level + np.where(np.arange(n_days) >= offset, plan.effect, 0.0)
+
     phi, sd = 0.5, 0.8
     noise = np.empty(n_days)
     noise[0] = rng.normal(0, sd / np.sqrt(1 - phi**2))
@@ -144,7 +170,6 @@ def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Gener
     for start in np.flatnonzero(rng.random(n_days) < 0.01):
         missing[start : start + int(rng.integers(3, 8))] = True
 
-    first = end - timedelta(days=n_days - 1)
     days = [
         SimDay(
             day=first + timedelta(days=i),
@@ -155,10 +180,9 @@ def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Gener
         for i in range(n_days)
         if not missing[i]
     ]
-    intake = _intake(rng, age=age, sex=sex, months_ill=years_ill * 12, flagged=index % 11 == 0)
     responses = _responses(rng, first=first, level=level, n_days=n_days, intake=intake)
-    labs = _labs(rng, first=first, level=level, n_days=n_days, course=course)
     microbiome = _microbiome(rng, first=first, level=level, n_days=n_days)
+    adherence = _adherence(rng, plan=plan, days=days)
     return SimPatient(
         index=index,
         label=f"Demo patient {index:03d}",
@@ -171,7 +195,34 @@ def simulate_patient(index: int, *, end: date, n_days: int, rng: np.random.Gener
         responses=responses,
         labs=labs,
         microbiome=microbiome,
+        plan=plan,
+        adherence=adherence,
     )
+
+
+def _plan(rng: np.random.Generator, *, first: date, intake: dict[str, Any], labs: list[SimLab],
+          n_days: int) -> SimPlan | None:
+    """What gutwise's builder proposes for this person (the demo service will propose the same), with a true
+    effect drawn for one item: some people are helped, some not, some harmed."""
+    from gutwise.labs.interpret import LabValue
+    from gutwise.protocol.builder import propose
+    from gutwise.protocol.safety import Context
+    from gutwise.screening.schemas import Intake
+    from gutwise.screening.screen import screen
+
+    values = [LabValue("demo", lab.analyte, lab.value, lab.unit, lab.day, DEMO_LAB, lab.ref_low, lab.ref_high)
+              for lab in labs]
+    weight = next((lab.value for lab in labs if lab.analyte == "body_weight"), None)
+    proposal = propose(screen=screen(Intake.model_validate(intake)), ctx=Context(labs=values, weight_kg=weight))
+    items = [(i.intervention, i.start_day) for i in proposal.items if PLAN_START_DAY + i.start_day < n_days - 60]
+    if not items:
+        return None
+    names = [name for name, _ in items]
+    dosed = [name for name in names if name not in ("pacing", "stress_management")]
+    focal = "glutamine" if "glutamine" in names else dosed[0] if dosed else names[-1]
+    kind = ("helped", "no effect", "harmed")[int(rng.choice(3, p=[0.45, 0.35, 0.20]))]
+    effect = EFFECTS[kind] + (float(rng.normal(0, 0.3)) if kind != "no effect" else 0.0)
+    return SimPlan(first + timedelta(days=PLAN_START_DAY), items, focal, kind, round(effect, 2))
 
 
 def _rating(rng: np.random.Generator, centre: float, top: int) -> int:
@@ -278,3 +329,16 @@ def microbiome_tsv(sample_id: str, counts: list[int]) -> bytes:
     lines += [f"demo_otu_{n}\t{c}\t{lineage}" for n, ((lineage, _), c) in enumerate(zip(DEMO_TAXA, counts,
                                                                                           strict=True))]
     return ("\n".join(lines) + "\n").encode()
+
+
+def _adherence(rng: np.random.Generator, *, plan: SimPlan | None, days: list[SimDay]) -> list[tuple[date, str, str]]:
+    """The diary checklist on the days the person filled the diary: mostly taken, sometimes partly or skipped."""
+    if plan is None:
+        return []
+    out = []
+    statuses = ("taken", "partly", "skipped")
+    for d in days:
+        for name, start in plan.items:
+            if d.day >= plan.start + timedelta(days=start):
+                out.append((d.day, name, statuses[int(rng.choice(3, p=[0.82, 0.1, 0.08]))]))
+    return out

@@ -110,6 +110,9 @@ def day_save(day: date, request: Request, uow: UoW, session: FormSession, form: 
     """Save the day. htmx autosave gets a one-line status back; a plain form post is redirected (PRG)."""
     entry, values = _entry_from_form(form)
     adherence = {str(k)[len("plan__"):]: str(v) for k, v in form.items() if str(k).startswith("plan__") and v}
+    if form.get("plan_all") == "taken":  # "All done as planned": every item of today's checklist
+        plan = protocol_service.approved_plan(uow=uow, actor=session.actor, patient_id=_own_patient(uow, session))
+        adherence = {i.intervention: "taken" for i in (plan.items if plan else []) if i.active_on(day)}
     values["plan"] = adherence
     is_htmx = bool(request.headers.get("hx-request"))
     try:

@@ -392,3 +392,24 @@ def weekly_adherence(*, uow: UnitOfWork, actor: Actor, patient_id: int,
                          "percent": round(100 * sum(answered) / len(answered)) if answered else None})
         out[item.intervention] = rows
     return out
+
+
+def import_adherence(*, uow: UnitOfWork, actor: Actor, patient_id: int,
+                     rows: list[tuple[date, str, str]]) -> int:
+    """Many days of the checklist at once (the demo, imports); statuses are checked, then one upsert."""
+    bad = sorted({status for _, _, status in rows if status not in ADHERENCE})
+    if bad:
+        raise InvalidInput.one("adherence", f"unknown statuses {bad}")
+    if not rows:
+        return 0
+    with uow:
+        access.require_patient(uow, actor=actor, patient_id=patient_id)
+        stmt = upsert_statement(Adherence.__table__, dialect=uow.dialect, keys=["patient_id", "day", "intervention"],
+                                update=["status", "updated_at"])
+        now = utcnow()
+        uow.session.execute(stmt, [{"patient_id": patient_id, "day": d, "intervention": i, "status": s,
+                                    "updated_at": now} for d, i, s in rows])
+        audit.record(uow, actor=actor, action="import", entity="adherence", patient_id=patient_id,
+                     detail={"rows": len(rows)})
+        uow.commit()
+    return len(rows)

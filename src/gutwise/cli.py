@@ -472,6 +472,81 @@ def plan_cmd(
         typer.echo(f"not proposed: {b['name']}: {'; '.join(b['reasons'])}")
 
 
+def _read_diary_csv(path: str, outcome: str) -> tuple[list[date], list[float | None]]:
+    """A diary CSV: a ``date`` column and one column per outcome; a blank cell is a missing day."""
+    import csv
+    import io
+    import math
+
+    reader = csv.DictReader(io.StringIO(_read_text(path).lstrip("\ufeff")))
+    header = [h.strip() for h in reader.fieldnames or []]
+    if "date" not in header:
+        raise CliInputError(f"{path} header: no 'date' column")
+    if outcome not in header:
+        raise CliInputError(f"{path} header: no '{outcome}' column (columns: {', '.join(header)})")
+    days: list[date] = []
+    values: list[float | None] = []
+    seen: set[date] = set()
+    for line, row in enumerate(reader, start=2):
+        raw_day = (row.get("date") or "").strip()
+        try:
+            day = date.fromisoformat(raw_day)
+        except ValueError:
+            raise CliInputError(f"{path} row {line}: date: {raw_day!r} is not a date (YYYY-MM-DD)") from None
+        if day in seen:
+            raise CliInputError(f"{path} row {line}: date: {day.isoformat()} appears twice")
+        seen.add(day)
+        raw = (row.get(outcome) or "").strip()
+        value: float | None = None
+        if raw:
+            try:
+                value = float(raw)
+            except ValueError:
+                raise CliInputError(f"{path} row {line}: {outcome}: {raw!r} is not a number") from None
+            if not math.isfinite(value):
+                raise CliInputError(f"{path} row {line}: {outcome}: {raw!r} is not a finite number")
+        days.append(day)
+        values.append(value)
+    if not days:
+        raise CliInputError(f"{path}: no rows")
+    return days, values
+
+
+@app.command("nof1")
+def nof1_cmd(
+    diary: Annotated[str, typer.Argument(metavar="DIARY.csv", help="A 'date' column and one column per outcome; "
+                                         "a blank cell is a missing day (never a good day).")],
+    outcome: Annotated[str, typer.Option(help="The column to analyse, e.g. fatigue.")],
+    change: Annotated[list[str], typer.Option(help="DATE[:LABEL] of a change, e.g. 2026-03-01:glutamine; "
+                                              "repeat for several.", metavar="DATE[:LABEL]")],
+    lag: Annotated[int, typer.Option(help="Days before a change is expected to act.", min=0, max=120)] = 0,
+    run_in: Annotated[int, typer.Option("--run-in", help="Days after each change left out of the fit.", min=0,
+                                        max=120)] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Did a change help this person? Level change at each change with a 95% interval, P(benefit > MID), P(harm)."""
+    from gutwise.outcomes.nof1 import Change, analyse
+
+    changes = []
+    for spec in change:
+        day_text, _, label = spec.partition(":")
+        changes.append(Change(_parse_date(day_text, f"--change {spec}"), label or day_text, lag, run_in))
+    days, values = _read_diary_csv(diary, outcome)
+    result = analyse(days, values, changes, outcome=outcome)
+    if as_json:
+        _print_json(result.as_json())
+        return
+    from gutwise.outcomes.nof1 import plain_words
+
+    typer.echo(f"{outcome}: {result.n_days} observed days; model: {result.model['name']} "
+               f"(phi = {result.model.get('phi', 'n/a')})")
+    for c in result.changes:
+        typer.echo("  " + plain_words(c, label=c.label, lower_is_better=bool(result.model["lower_is_better"])))
+    for w in result.warnings:
+        typer.echo(f"  ! {w}")
+    typer.echo(f"  {result.model['observational']}.")
+
+
 def _fail(message: str, code: int) -> int:
     typer.echo(f"gutwise: {message}", err=True)
     return code

@@ -21,6 +21,7 @@ from gutwise.knowledge.schemas import (
     InterventionCatalogue,
     Medicines,
     MicrobiomeKnowledge,
+    OutcomesKnowledge,
     Reference,
     ScheduleDefaults,
     ScreeningKnowledge,
@@ -187,5 +188,21 @@ def interventions() -> InterventionCatalogue:
         for r in i.requires:
             if r.analyte not in analyte_ids:
                 raise KnowledgeError(f"{path.name}: {i.id}: unknown analyte {r.analyte}")
+    _check_refs(refs, path.name)
+    return data
+
+
+@lru_cache
+def outcomes() -> OutcomesKnowledge:
+    path = HERE / "outcomes.yaml"
+    data: OutcomesKnowledge = _validated(OutcomesKnowledge, _read(path), path)
+    refs: list[str | None] = [data.rci.source, data.nof1.source, data.cohort.duration_split_source,
+                              data.cohort.epv_source]
+    for iid, o in data.instruments.items():
+        instrument(iid)
+        refs += [o.reliability_source, o.sd_source]
+        if not isinstance(o.remission, str):
+            refs.append(o.remission.source)
+    refs += [d.mid_source for d in data.daily.values()]
     _check_refs(refs, path.name)
     return data

@@ -627,3 +627,66 @@ class Medicines(_Strict):
             if unknown:
                 raise ValueError(f"{name}: unknown drug classes {sorted(unknown)}")
         return self
+
+
+# --- outcomes --------------------------------------------------------------------------------------------
+
+
+class RciSettings(_Strict):
+    z: float
+    source: str
+    sd_from_clinic_min_n: int
+
+
+class Threshold(_Strict):
+    below: float
+    source: str
+    note: str | None = None
+
+
+class InstrumentOutcome(_Strict):
+    higher_is_better: bool
+    reliability: float = Field(gt=0, lt=1)
+    reliability_kind: str
+    reliability_source: str
+    reliability_verified: Verification
+    sd: float | None = None
+    sd_source: str | None = None
+    remission: Threshold | Literal["reliable_improvement_to_floor", "none"]
+
+
+class DailyOutcome(_Strict):
+    label: str
+    higher_is_better: bool
+    mid: float = Field(gt=0)
+    mid_source: str
+    mid_note: str
+    range: tuple[float, float]
+
+
+class Nof1Settings(_Strict):
+    min_days_each_side: int
+    min_days_between_changes: int
+    min_adherence: float
+    strong_autocorrelation: float
+    short_phase_days: int
+    bayes_grid: int
+    source: str
+    note: str
+
+
+class CohortSettings(_Strict):
+    responder_instrument: str
+    duration_split_years: float
+    duration_split_source: str
+    min_events_per_variable: int
+    epv_source: str
+
+
+class OutcomesKnowledge(_Strict):
+    rci: RciSettings
+    instruments: dict[str, InstrumentOutcome]
+    classification_note: str
+    daily: dict[str, DailyOutcome]
+    nof1: Nof1Settings
+    cohort: CohortSettings

@@ -26,6 +26,7 @@ class World:
     a_id: int  # patient A's record
     response_id: int  # a questionnaire response of patient A
     draft_item_id: int  # an item of patient A's draft plan
+    design_id: int  # an n-of-1 experiment of patient A
     b_id: int  # patient B's record
     link_ids: dict[str, int]
     emails: dict[str, str]
@@ -75,5 +76,11 @@ def build_world(uow: UnitOfWork) -> World:
                                           medicines=["warfarin"])
     response = screening_service.save_response(uow=uow, actor=system, patient_id=a.id, instrument_id="phq9",
                                                answers=[1, 0, 0, 0, 0, 0, 0, 0, 0], source="test")
+    from gutwise.outcomes import experiments
+    from gutwise.outcomes.design import DesignSpec
+
+    design = experiments.create_design(
+        uow=uow, actor=system, patient_id=a.id, today=date(2026, 2, 1),
+        spec=DesignSpec("coq10", "ABAB", 14, 3, 1, "fatigue", 1.0, date(2026, 3, 1)))
     return World(a_id=a.id, b_id=b.id, response_id=response.id, draft_item_id=draft.items[0].id, link_ids=links,
-                 emails=emails, **actors)
+                 design_id=design.id, emails=emails, **actors)

@@ -547,6 +547,44 @@ def nof1_cmd(
     typer.echo(f"  {result.model['observational']}.")
 
 
+@app.command("cohort")
+def cohort_cmd(
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    outcome: Annotated[str, typer.Option(help="Daily outcome whose n-of-1 effects are pooled.")] = "fatigue",
+) -> None:
+    """Responder rates and predictors for the cohort (observational), time to response and pooled n-of-1 effects."""
+    from gutwise.core.authz import Actor
+    from gutwise.outcomes import service
+
+    out = service.cohort(uow=_uow(db), actor=Actor.system("cli"), outcome=outcome)
+    if as_json:
+        _print_json(out)
+        return
+    from rich.console import Console
+
+    console = Console(soft_wrap=True)
+    r = out["responders"]
+    ci = r["ci95"]
+    console.print(f"{out['patients']} patients; responders on {out['responder_instrument']}: {r['responders']} of "
+                  f"{r['n']}" + ("" if ci is None else f" ({r['rate']:.0%}, 95% CI {ci[0]:.0%} to {ci[1]:.0%})"))
+    for name, rows in out["by_group"].items():
+        for g in rows:
+            console.print(f"  {name}: {g['group']}: {g['responders']} of {g['n']}")
+    for o in out["logistic"]["odds_ratios"]:
+        console.print(f"  odds ratio, {o['variable']}: {o['odds_ratio']} (95% CI {o['ci95'][0]} to {o['ci95'][1]})")
+    for w in out["logistic"]["warnings"]:
+        console.print(f"  ! {w}")
+    km = out["time_to_response"]
+    console.print(f"  time to response: median {km['median_days'] or 'not reached'} days ({km['n']} patients)")
+    for name, p in out["pooled_effects"].items():
+        if p["population_effect"] is not None:
+            console.print(f"  pooled effect of {name} on {out['pooled_outcome']}: {p['population_effect']:+.2f} "
+                          f"(95% CI {p['ci95'][0]:+.2f} to {p['ci95'][1]:+.2f}; between-patient SD {p['tau']:.2f}; "
+                          f"{p['k']} patients)")
+    console.print(out["observational"])
+
+
 def _fail(message: str, code: int) -> int:
     typer.echo(f"gutwise: {message}", err=True)
     return code

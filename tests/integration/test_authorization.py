@@ -56,6 +56,12 @@ ROUTES = {
     ("GET", "/api/v1/patients/{patient_id}/plan/history"): (A_READERS, 200, 404, lambda w: {}),
     ("GET", "/api/v1/patients/{patient_id}/plan/fhir"): (A_READERS, 200, 404, lambda w: {}),
     ("GET", "/api/v1/evidence"): (set(ROLES) - {"anonymous"}, 200, None, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/progress"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/experiments"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/experiments/{design_id}"): (A_READERS, 200, 404, lambda w: {}),
+    # cohort analytics: each clinician over their own consenting patients; not for patients or admins
+    ("GET", "/api/v1/cohort"): ({"clinician", "clinician_pending", "clinician_withdrawn", "clinician_other"}, 200,
+                                403, lambda w: {}),
 }
 
 LAB_CSV = b"patient,analyte,value,unit,ref_low,ref_high,collected,lab\nA,hs_crp,2.0,mg/L,0,3,2026-01-05,Lab\n"
@@ -86,7 +92,7 @@ def test_no_record_leaks_on(route, client, uow):
     allowed, ok_status, refused_status, build = ROUTES[route]
     method, template = route
     path = template.format(patient_id=world.a_id, day="2026-01-05", link_id=world.link_ids["clinician_pending"],
-                           instrument_id="phq9", response_id=world.response_id)
+                           instrument_id="phq9", response_id=world.response_id, design_id=world.design_id)
     for role in ROLES:
         headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
         response = client.request(method, path, headers=headers, **build(ctx))
@@ -188,6 +194,12 @@ PAGES = {
     ("POST", "/patients/{patient_id}/plan/stop/{intervention}"): CLINICIAN_ONLY(303),
     ("GET", "/my/plan"): _expect(PATIENTS, 303, 404),
     ("GET", "/evidence"): _expect(set(SIGNED), 200, 200),
+    ("GET", "/patients/{patient_id}/progress"): _expect(A_READERS, 200, 404),
+    ("GET", "/my/progress"): _expect(PATIENTS, 303, 404),
+    ("GET", "/cohort"): _expect(CLINICIANS, 200, 403),
+    ("GET", "/patients/{patient_id}/experiments/new"): _expect(A_READERS, 200, 404),
+    ("POST", "/patients/{patient_id}/experiments"): _expect(A_READERS, 422, 404),  # posted without a design
+    ("GET", "/patients/{patient_id}/experiments/{design_id}"): _expect(A_READERS, 200, 404),
 }
 
 # File uploads of the routes that take one.
@@ -231,7 +243,8 @@ def test_no_record_leaks_on_page(route, client, uow):
     method, template = route
     path = template.format(patient_id=world.a_id, day="2026-01-05", link_id=world.link_ids["clinician_pending"],
                            token_id=info.id, user_id=world.patient_b.user_id, step_id="about",
-                           instrument_id="phq9", item_id=world.draft_item_id, intervention="stress_management")
+                           instrument_id="phq9", item_id=world.draft_item_id, intervention="stress_management",
+                           design_id=world.design_id)
     for role in ROLES:
         if route in PREPARE:
             PREPARE[route](uow, world)

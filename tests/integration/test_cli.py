@@ -150,3 +150,67 @@ def test_screen_contract_and_bad_intake(tmp_path, capsys):
     code, _, err = run(capsys, "screen", _write(tmp_path, "c.json", {"fatigue": {"duration_months": "long"}}))
     assert code == 2
     assert "fatigue.duration_months" in err
+
+
+def _diary_csv(path: Path, *, effect: float, blank_every: int = 9) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(21)
+    lines = ["date,fatigue,note"]
+    from datetime import date, timedelta
+
+    e = 0.0
+    for i in range(120):
+        e = 0.3 * e + rng.normal(0, 0.6)
+        value = 6 + e + (effect if i >= 60 else 0)
+        cell = "" if i % blank_every == 4 else f"{value:.1f}"
+        lines.append(f"{date(2026, 1, 1) + timedelta(days=i)},{cell},")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_nof1_contract(tmp_path, capsys):
+    csv_path = tmp_path / "diary.csv"
+    _diary_csv(csv_path, effect=-2.0)
+    code, out, _ = run(capsys, "nof1", str(csv_path), "--outcome", "fatigue", "--change", "2026-03-02:glutamine",
+                       "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"outcome", "n_days", "changes", "model"}
+    assert data["n_days"] == 120 - 13  # the 13 blank cells are missing days, not zeros
+    [c] = data["changes"]
+    assert set(c) >= {"label", "date", "effect", "ci95", "p_benefit_gt_mid", "p_harm", "adequate", "warnings"}
+    assert (c["label"], c["date"], c["adequate"]) == ("glutamine", "2026-03-02", True)
+    assert c["ci95"][0] <= -2.0 <= c["ci95"][1] and c["p_benefit_gt_mid"] > 0.9
+    code, out, _ = run(capsys, "nof1", str(csv_path), "--outcome", "fatigue", "--change", "2026-03-02")
+    assert code == 0 and "lower (better)" in out and "not a controlled trial" in out
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("day,fatigue\n2026-01-01,3\n", "no 'date' column"),
+    ("date,mood\n2026-01-01,3\n", "no 'fatigue' column"),
+    ("date,fatigue\n2026-01-01,3\n2026-13-01,4\n", "row 3: date: '2026-13-01' is not a date"),
+    ("date,fatigue\n2026-01-01,3\n2026-01-01,4\n", "row 3: date: 2026-01-01 appears twice"),
+    ("date,fatigue\n2026-01-01,lots\n", "row 2: fatigue: 'lots' is not a number"),
+])
+def test_nof1_bad_diary_exits_2_with_the_row(tmp_path, capsys, content, expected):
+    path = tmp_path / "d.csv"
+    path.write_text(content)
+    code, out, err = run(capsys, "nof1", str(path), "--outcome", "fatigue", "--change", "2026-01-01")
+    assert code == 2 and out == ""
+    assert expected in err and len(err.strip().splitlines()) == 1
+
+
+def test_cohort_contract(tmp_path, capsys):
+    db = str(tmp_path / "c.db")
+    run(capsys, "db", "upgrade", "--db", db)
+    run(capsys, "demo", "--patients", "6", "--seed", "3", "--end", "2026-06-30", "--db", db)
+    code, out, _ = run(capsys, "cohort", "--json", "--db", db)
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"observational", "patients", "responders", "by_group", "logistic", "time_to_response",
+                         "pooled_effects", "table"}
+    assert data["patients"] == 6 and "not randomised" in data["observational"]
+    # six patients are too few for the clinic SD of FibroFatigue: gutwise says it cannot tell, not "unchanged"
+    assert {t["status"] for t in data["table"]} == {"cannot tell"}
+    code, out, _ = run(capsys, "cohort", "--db", db)
+    assert code == 0 and "Observational" in out

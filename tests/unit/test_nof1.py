@@ -150,7 +150,7 @@ def test_missing_days_are_missing_not_good_days():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"change_at": [10]}, "not enough data: 10 observed days before"),
+    ({"change_at": [8]}, "not enough data: 8 observed days before"),
     ({"change_at": [60, 65]}, "too close to"),
     ({"change_at": [60], "adherence": 0.3}, "adherence 30% is below 60%"),
 ])

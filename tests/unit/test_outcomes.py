@@ -110,11 +110,25 @@ def test_dersimonian_laird_against_the_formulas():
     assert out["population_effect"] == pytest.approx(mu, abs=1e-4)
     assert out["tau"] == pytest.approx(math.sqrt(tau2), abs=1e-4)
     assert out["ci95"][0] == pytest.approx(mu - 1.959964 * se_mu, abs=1e-4)
+    # and against statsmodels (which agrees whenever tau^2 > 0, as here)
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    sm = combine_effects(est, se**2, method_re="dl")
+    assert tau2 > 0
+    assert out["population_effect"] == pytest.approx(float(sm.mean_effect_re), abs=1e-4)
+    assert out["tau"] == pytest.approx(math.sqrt(float(sm.tau2)), abs=1e-4)
     for row, e, s in zip(out["individual"], est, se, strict=True):
         b = tau2 / (tau2 + s**2)
         assert row["shrunken"] == pytest.approx(b * e + (1 - b) * mu, abs=1e-4)
         # shrinkage pulls every estimate towards the population effect
         assert abs(row["shrunken"] - mu) <= abs(e - mu) + 1e-9
+
+
+def test_pooling_homogeneous_effects_truncates_tau_at_zero():
+    out = cohort.pooled([Effect(i, -1.0 + 0.01 * i, 0.5) for i in range(5)])
+    assert out["tau"] == 0.0 and out["i2"] == 0.0
+    assert all(r["weight_own_data"] == 0.0 for r in out["individual"])  # no spread: everyone gets the mean
+    assert cohort.pooled([Effect(1, -1.0, 0.5)])["population_effect"] is None
 
 
 def test_logistic_odds_ratios_and_the_events_per_variable_warning():

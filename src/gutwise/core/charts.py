@@ -28,6 +28,7 @@ class Series:
 class Marker:
     day: date
     label: str
+    tag: str | None = None  # short text drawn at the line (e.g. a number keyed to a list); the label is its tooltip
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def line_chart(series: Sequence[Series], *, title: str, desc: str, y_label: str 
     values = [v for s in series for _, v in s.points if v is not None]
     days = [d for s in series for d, _ in s.points]
     days += [m.day for m in markers] + [x for sh in shades for x in (sh.start, sh.end)]
-    if not values or not days:
+    if not days or (not values and (y_min is None or y_max is None or not shades)):
         return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="60" '
                 f'viewBox="0 0 {width} 60"><title>{escape(title)}</title><desc>No data yet.</desc>'
                 f'<text x="8" y="34" fill="{MUTED}" font-size="14">No data yet.</text></svg>')
@@ -111,7 +112,7 @@ def line_chart(series: Sequence[Series], *, title: str, desc: str, y_label: str 
         out.append(f'<line x1="{x(m.day):.1f}" x2="{x(m.day):.1f}" y1="{top}" y2="{top + plot_h}" '
                    f'stroke="{INK}" stroke-dasharray="4 3"><title>{escape(m.label)}</title></line>')
         out.append(f'<text x="{x(m.day) + 3:.1f}" y="{top + 10}" font-size="10" fill="{INK}">'
-                   f'{escape(m.label[:24])}</text>')
+                   f'{escape(m.tag if m.tag is not None else m.label[:24])}</text>')
     for i, s in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
         segment: list[str] = []
@@ -183,5 +184,123 @@ def scatter_chart(points: Sequence[tuple[float, float, str, bool]], *, title: st
         else:
             out.append(f'<circle cx="{sx(px):.1f}" cy="{sy(py):.1f}" r="3" fill="{MUTED}" fill-opacity="0.6">'
                        f"<title>{escape(label)}</title></circle>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    label: str
+    estimate: float | None
+    low: float | None
+    high: float | None
+    emphasis: bool = False  # a summary row (pooled effect): drawn as a diamond
+
+
+def forest_chart(rows: Sequence[ForestRow], *, title: str, desc: str, x_label: str, reference: float,
+                 log_scale: bool = False, width: int = 640, row_height: int = 26) -> str:
+    """Estimates with 95% intervals, one row each, against a reference line (1 for odds ratios, 0 for changes).
+    Rows without an estimate say so in words. A log scale keeps odds ratios symmetric around 1."""
+    label_w, right, top, bottom = 230, 20, 10, 40
+    drawn = [r for r in rows if r.estimate is not None and r.low is not None and r.high is not None]
+    if not rows:
+        return line_chart([], title=title, desc=desc)
+
+    def tr(v: float) -> float:
+        return math.log10(v) if log_scale else v
+
+    vals = [tr(v) for r in drawn for v in (r.low, r.high, r.estimate) if v is not None and (v > 0 or not log_scale)]
+    vals.append(tr(reference))
+    lo, hi = min(vals), max(vals)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 1, hi + 1
+    pad = (hi - lo) * 0.05
+    lo, hi = lo - pad, hi + pad
+    height = top + bottom + row_height * len(rows)
+    pw = width - label_w - right
+
+    def x(v: float) -> float:
+        return label_w + (tr(v) - lo) / (hi - lo) * pw
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif"><title>{escape(title)}</title>'
+           f"<desc>{escape(desc)}</desc>"]
+    rx = x(reference)
+    out.append(f'<line x1="{rx:.1f}" x2="{rx:.1f}" y1="{top}" y2="{height - bottom}" stroke="{MUTED}" '
+               f'stroke-dasharray="4 3"/>')
+    if log_scale:
+        ticks = [10**e for e in range(math.floor(lo), math.ceil(hi) + 1)]
+        ticks += [t * m for t in list(ticks) for m in (2, 5)]
+        ticks = sorted(t for t in ticks if lo <= math.log10(t) <= hi)
+    else:
+        ticks = [t for t in nice_ticks(lo, hi) if lo <= t <= hi]
+    for t in ticks:
+        out.append(f'<text x="{x(t):.1f}" y="{height - bottom + 16}" font-size="10" text-anchor="middle" '
+                   f'fill="{MUTED}">{_fmt(t)}</text>')
+    out.append(f'<text x="{label_w + pw / 2:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" '
+               f'fill="{MUTED}">{escape(x_label)}</text>')
+    for i, r in enumerate(rows):
+        cy = top + row_height * i + row_height / 2
+        weight = "bold" if r.emphasis else "normal"
+        out.append(f'<text x="4" y="{cy + 4:.1f}" font-size="11" fill="{INK}" font-weight="{weight}">'
+                   f"{escape(r.label[:36])}</text>")
+        if r.estimate is None or r.low is None or r.high is None or (log_scale and min(r.low, r.estimate) <= 0):
+            out.append(f'<text x="{label_w}" y="{cy + 4:.1f}" font-size="11" fill="{MUTED}">not estimable</text>')
+            continue
+        words = escape(f"{r.label}: {_fmt(round(r.estimate, 2))} (95% interval {_fmt(round(r.low, 2))} to "
+                       f"{_fmt(round(r.high, 2))})")
+        x0, x1 = max(x(r.low), label_w), min(x(r.high), width - right)
+        out.append(f'<line x1="{x0:.1f}" x2="{x1:.1f}" y1="{cy:.1f}" y2="{cy:.1f}" stroke="{INK}" '
+                   f'stroke-width="1.5"><title>{words}</title></line>')
+        cx = x(r.estimate)
+        if r.emphasis:
+            out.append(f'<path d="M{x0:.1f},{cy:.1f} L{cx:.1f},{cy - 7:.1f} L{x1:.1f},{cy:.1f} L{cx:.1f},{cy + 7:.1f} '
+                       f'Z" fill="{ACCENT}"><title>{words}</title></path>')
+        else:
+            out.append(f'<rect x="{cx - 4:.1f}" y="{cy - 4:.1f}" width="8" height="8" fill="{ACCENT}">'
+                       f"<title>{words}</title></rect>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def step_chart(times: Sequence[float], values: Sequence[float], *, title: str, desc: str, x_label: str,
+               y_label: str, end: float | None = None, width: int = 640, height: int = 240) -> str:
+    """A right-continuous step function starting at (0, 1) and drawn to ``end``: a Kaplan-Meier curve."""
+    left, right, top, bottom = 52, 16, 14, 40
+    if not times:
+        return line_chart([], title=title, desc=desc)
+    t_max = max([*times, end or 0.0]) or 1.0
+    xt = nice_ticks(0, t_max)
+    t_hi = max(xt[-1], t_max)
+    xt = [t for t in xt if t <= t_hi]
+    pw, ph = width - left - right, height - top - bottom
+
+    def x(t: float) -> float:
+        return left + t / t_hi * pw
+
+    def y(v: float) -> float:
+        return top + (1 - v) * ph
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif"><title>{escape(title)}</title>'
+           f"<desc>{escape(desc)}</desc>"]
+    for v in (0, 0.25, 0.5, 0.75, 1.0):
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>'
+                   f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end" fill="{MUTED}">'
+                   f"{_fmt(v)}</text>")
+    for t in xt:
+        out.append(f'<text x="{x(t):.1f}" y="{height - 24}" font-size="10" text-anchor="middle" fill="{MUTED}">'
+                   f"{_fmt(t)}</text>")
+    out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" '
+               f'fill="{MUTED}">{escape(x_label)}</text>')
+    out.append(f'<text x="12" y="{top + ph / 2:.1f}" font-size="11" text-anchor="middle" fill="{MUTED}" '
+               f'transform="rotate(-90 12 {top + ph / 2:.1f})">{escape(y_label)}</text>')
+    path = [f"M{x(0):.1f},{y(1):.1f}"]
+    prev = 1.0
+    for t, v in sorted(zip(times, values, strict=True)):
+        path.append(f"L{x(t):.1f},{y(prev):.1f} L{x(t):.1f},{y(v):.1f}")
+        prev = v
+    path.append(f"L{x(t_max):.1f},{y(prev):.1f}")
+    out.append(f'<path d="{" ".join(path)}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
     out.append("</svg>")
     return "".join(out)

@@ -5,8 +5,10 @@ from gutwise.core import audit
 from gutwise.diary import models as diary_models
 from gutwise.labs import models as labs_models
 from gutwise.microbiome import models as microbiome_models
+from gutwise.outcomes import models as outcomes_models
 from gutwise.protocol import models as protocol_models
 from gutwise.screening import models as screening_models
 
-__all__ = ["accounts_models", "audit", "diary_models", "labs_models", "microbiome_models", "protocol_models",
+__all__ = ["accounts_models", "audit", "diary_models", "labs_models", "microbiome_models", "outcomes_models",
+           "protocol_models",
            "screening_models"]

@@ -671,6 +671,8 @@ class Nof1Settings(_Strict):
     strong_autocorrelation: float
     short_phase_days: int
     bayes_grid: int
+    default_lag_days: int = Field(ge=0)
+    default_run_in_days: int = Field(ge=0)
     source: str
     note: str
 

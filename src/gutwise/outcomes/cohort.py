@@ -10,8 +10,8 @@ anything that differs between them. The outputs say so.
   ratios with 95% intervals, with a warning when events per variable are fewer than 10 (Peduzzi 1996).
 - Time to response: Kaplan-Meier (statsmodels ``SurvfuncRight``), censored at the last rating.
 - A normal-normal hierarchical model of the individual n-of-1 effects of one intervention (DerSimonian-Laird
-  random effects, statsmodels ``combine_effects``): population effect, between-patient SD (tau) and shrunken
-  individual estimates.
+  random effects; the moment estimator is written out and checked against statsmodels ``combine_effects``):
+  population effect, between-patient SD (tau) and shrunken individual estimates.
 
 References
 ----------
@@ -150,29 +150,35 @@ def kaplan_meier(rows: Sequence[PatientOutcome]) -> dict[str, Any]:
             (r.followup_days, 0) for r in rows if r.followup_days is not None or r.days_to_response is not None]
     data = [(t, e) for t, e in data if t is not None]
     if not data:
-        return {"n": 0, "times": [], "survival": [], "median_days": None}
+        return {"n": 0, "events": 0, "max_followup_days": None, "times": [], "survival": [], "median_days": None}
     times = np.array([t for t, _ in data], dtype=float)
     status = np.array([e for _, e in data], dtype=float)
     sf = SurvfuncRight(times, status)
     med = sf.quantile(0.5)
-    return {"n": len(data), "events": int(status.sum()),
+    return {"n": len(data), "events": int(status.sum()), "max_followup_days": float(times.max()),
             "times": [float(t) for t in sf.surv_times], "survival": [round(float(s), 4) for s in sf.surv_prob],
             "median_days": None if med is None or not np.isfinite(med) else float(med)}
 
 
 def pooled(effects: Sequence[Effect]) -> dict[str, Any]:
     """Random-effects (DerSimonian-Laird) pooling: population effect, tau, and each patient's shrunken estimate."""
-    from statsmodels.stats.meta_analysis import combine_effects
-
     usable = [e for e in effects if e.se > 0 and math.isfinite(e.estimate)]
     if len(usable) < 2:
         return {"k": len(usable), "population_effect": None, "ci95": None, "tau": None, "individual": []}
     est = np.array([e.estimate for e in usable])
     var = np.array([e.se**2 for e in usable])
-    res = combine_effects(est, var, method_re="dl")
-    mu = float(res.mean_effect_re)
-    tau2 = float(res.tau2)
-    se_mu = float(res.sd_eff_w_re)
+    # DerSimonian-Laird moment estimate of tau^2, truncated at zero (statsmodels' combine_effects does not
+    # truncate, and then warns on a negative variance; the unit test checks this against the formulas and
+    # against statsmodels where tau^2 > 0)
+    w = 1.0 / var
+    fixed = float((w * est).sum() / w.sum())
+    q = float((w * (est - fixed) ** 2).sum())
+    df = len(usable) - 1
+    tau2 = max(0.0, (q - df) / float(w.sum() - (w**2).sum() / w.sum()))
+    w_re = 1.0 / (var + tau2)
+    mu = float((w_re * est).sum() / w_re.sum())
+    se_mu = math.sqrt(1.0 / float(w_re.sum()))
+    i2 = max(0.0, (q - df) / q) if q > 0 else 0.0
     individual = []
     for e, v in zip(usable, var, strict=True):
         w = tau2 / (tau2 + v) if tau2 + v > 0 else 0.0
@@ -181,7 +187,7 @@ def pooled(effects: Sequence[Effect]) -> dict[str, Any]:
                            "shrunken": round(shrunk, 4), "weight_own_data": round(w, 4)})
     return {"k": len(usable), "population_effect": round(mu, 4),
             "ci95": [round(mu - 1.959964 * se_mu, 4), round(mu + 1.959964 * se_mu, 4)],
-            "tau": round(math.sqrt(tau2), 4), "i2": round(float(res.i2), 4), "method": "DerSimonian-Laird",
+            "tau": round(math.sqrt(tau2), 4), "i2": round(i2, 4), "method": "DerSimonian-Laird",
             "individual": individual}
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,7 @@ class ChangeResult:
     p_harm: float | None
     bayes_mean: float | None
     ci95_fixed_phi: tuple[float, float] | None
+    se: float | None  # standard error at the fitted phi (what cohort pooling uses)
     days_before: int
     days_after: int
     adherence: float | None
@@ -189,8 +190,11 @@ def _bayes(t: np.ndarray, y: np.ndarray, x: np.ndarray, columns: Sequence[int], 
 
 
 def analyse(days: Sequence[date], values: Sequence[float | None], changes: Sequence[Change], *,
-            outcome: str = "fatigue") -> Nof1Result:
-    """Estimate the level change at each dated change, with intervals, probabilities and adequacy checks."""
+            outcome: str = "fatigue", bayes: bool = True) -> Nof1Result:
+    """Estimate the level change at each dated change, with intervals, probabilities and adequacy checks.
+
+    ``bayes=False`` skips the posterior (for cohort pooling, which needs only estimates and standard errors):
+    then ``ci95`` is the t interval at the fitted phi and the probabilities are None."""
     defs = knowledge.outcomes()
     spec = defs.daily.get(outcome)
     settings = defs.nof1
@@ -261,24 +265,28 @@ def analyse(days: Sequence[date], values: Sequence[float | None], changes: Seque
                         f"{settings.short_phase_days} days: intervals are unreliable")
         for problems in per_change:
             problems.append("strong autocorrelation with short phases")
-    bayes = _bayes(t, y, x, range(2, x.shape[1]), settings.bayes_grid, mid or 0.0, lower_is_better)
+    posterior = _bayes(t, y, x, range(2, x.shape[1]), settings.bayes_grid, mid or 0.0, lower_is_better) \
+        if bayes else None
+    if not bayes:
+        model["ci95"] = "t interval at the fitted phi (no posterior computed)"
     q = stats.t.ppf(0.975, fit.df)
     results = []
     for i, c in enumerate(changes):
         est, se = float(fit.params[2 + i]), float(fit.bse[2 + i])
-        b_mean, b_ci, p_benefit, p_harm = bayes[i]
+        fixed = (est - q * se, est + q * se)
         # ci95 integrates over phi (the posterior); the t interval at the fitted phi is kept for comparison:
         # it ignores the uncertainty in phi and covered 93-94% in gutwise's simulations instead of 95%.
+        b_mean, b_ci, p_benefit, p_harm = posterior[i] if posterior else (None, fixed, None, None)
         results.append(ChangeResult(c.label, c.day, est, b_ci,
                                     p_benefit if mid is not None else None, p_harm if mid is not None else None,
-                                    b_mean, (est - q * se, est + q * se), counts[i][0], counts[i][1], c.adherence,
+                                    b_mean, fixed, se, counts[i][0], counts[i][1], c.adherence,
                                     not per_change[i], per_change[i]))
     return Nof1Result(outcome, len(y), results, model, warnings)
 
 
 def _empty(c: Change, before: int, after: int, warnings: list[str]) -> ChangeResult:
-    return ChangeResult(c.label, c.day, None, None, None, None, None, None, before, after, c.adherence, False,
-                        warnings)
+    return ChangeResult(c.label, c.day, None, None, None, None, None, None, None, before, after, c.adherence,
+                        False, warnings)
 
 
 def plain_words(r: ChangeResult, *, label: str, unit_name: str = "points", lower_is_better: bool = True) -> str:
@@ -294,5 +302,64 @@ def plain_words(r: ChangeResult, *, label: str, unit_name: str = "points", lower
     chance = "" if r.p_benefit_gt_mid is None else (
         f" The chance that it helped by at least the smallest change that matters is "
         f"{round(100 * r.p_benefit_gt_mid)}%; that it made things worse by that much, {round(100 * (r.p_harm or 0))}%.")
+    if size < 0.05:
+        return (f"{label}: since this change your level has been about the same; it could plausibly be anywhere "
+                f"from {lo:+.1f} to {hi:+.1f}.{chance}")
     return (f"{label}: since this change your level has been {size:.1f} {unit_name} {direction} ({verdict}); "
             f"it could plausibly be anywhere from {lo:+.1f} to {hi:+.1f}.{chance}")
+
+
+# --- planned experiments: A (without) and B (with) periods ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # exclusive
+    arm: str  # "A" (without) or "B" (with)
+    washout_days: int = 0  # days at the start of the period left out (carry-over from the previous period)
+
+
+def analyse_periods(days: Sequence[date], values: Sequence[float | None], periods: Sequence[Period], *,
+                    outcome: str = "fatigue", label: str = "B vs A", adherence: float | None = None) -> ChangeResult:
+    """The difference between B and A periods of a planned experiment (B minus A, in the outcome's units),
+    with the same AR(1) model, trend and Bayesian posterior as ``analyse``; washout days are left out."""
+    defs = knowledge.outcomes()
+    spec = defs.daily.get(outcome)
+    settings = defs.nof1
+    mid = spec.mid if spec else 0.0
+    lower_is_better = not spec.higher_is_better if spec else True
+    obs = sorted((d, float(v)) for d, v in zip(days, values, strict=True) if v is not None and not math.isnan(v))
+    first = periods[0].start if periods else None
+    kept: list[tuple[int, float, float]] = []
+    for d, v in obs:
+        p = next((p for p in periods if p.start <= d < p.end), None)
+        if p is None or first is None or d < p.start + timedelta(days=p.washout_days):
+            continue
+        kept.append(((d - first).days, v, 1.0 if p.arm == "B" else 0.0))
+    n_a = sum(1 for _, _, b in kept if b == 0.0)
+    n_b = len(kept) - n_a
+    problems = []
+    if n_a < settings.min_days_each_side or n_b < settings.min_days_each_side:
+        problems.append(f"not enough data: {n_a} observed days without and {n_b} with (at least "
+                        f"{settings.min_days_each_side} each are needed)")
+    if adherence is not None and adherence < settings.min_adherence:
+        problems.append(f"adherence {adherence:.0%} is below {settings.min_adherence:.0%}: the change was not "
+                        "really made")
+    day0 = periods[0].start if periods else date.min
+    if not kept or n_a < 2 or n_b < 2 or len(kept) < 6:
+        return ChangeResult(label, day0, None, None, None, None, None, None, None, n_a, n_b, adherence, False,
+                            problems or ["not enough data"])
+    t = np.array([k[0] for k in kept], dtype=float)
+    y = np.array([k[1] for k in kept])
+    x = np.column_stack([np.ones_like(t), t / 100.0, np.array([k[2] for k in kept])])
+    fit = _fit_frequentist(t, y, x)
+    shortest = min((p.end - p.start).days - p.washout_days for p in periods)
+    if fit.phi > settings.strong_autocorrelation and shortest < settings.short_phase_days:
+        problems.append(f"strong autocorrelation (phi = {fit.phi:.2f}) with periods shorter than "
+                        f"{settings.short_phase_days} days: intervals are unreliable")
+    (b_mean, b_ci, p_benefit, p_harm), = _bayes(t, y, x, [2], settings.bayes_grid, mid, lower_is_better)
+    est, se = float(fit.params[2]), float(fit.bse[2])
+    q = stats.t.ppf(0.975, fit.df)
+    return ChangeResult(label, day0, est, b_ci, p_benefit, p_harm, b_mean, (est - q * se, est + q * se), se, n_a,
+                        n_b, adherence, not problems, problems)

@@ -22,6 +22,7 @@ from gutwise.core.templating import templates
 from gutwise.diary import views as diary_views
 from gutwise.labs import views as labs_views
 from gutwise.microbiome import views as microbiome_views
+from gutwise.outcomes import views as outcomes_views
 from gutwise.protocol import views as protocol_views
 from gutwise.screening import views as screening_views
 from gutwise.web.deps import CsrfFailed, LoginRequired
@@ -37,12 +38,14 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     ("", labs_views.pages),
     ("", microbiome_views.pages),
     ("", protocol_views.pages),
+    ("", outcomes_views.pages),
     (API_PREFIX, accounts_views.api),
     (API_PREFIX, diary_views.api),
     (API_PREFIX, screening_views.api),
     (API_PREFIX, labs_views.api),
     (API_PREFIX, microbiome_views.api),
     (API_PREFIX, protocol_views.api),
+    (API_PREFIX, outcomes_views.api),
 ]
 
 

@@ -39,7 +39,13 @@ lint: $(VENV)/.installed-test
 test: $(VENV)/.installed-test chromium lint
 	$(BIN)/pytest
 
-bench: $(VENV)/.installed-test
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	@touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/diary_write.py
 	$(BIN)/python bench/labs_import.py
 	$(BIN)/python bench/microbiome.py
+	$(BIN)/python bench/nof1.py
+	$(BIN)/python bench/cohort.py

@@ -157,3 +157,35 @@ def test_the_analysis_recovers_the_demo_truth():
     assert covered >= 0.85 * len(cohort), (covered, len(cohort))
     means = {k: float(np.mean(v)) for k, v in by_kind.items() if v}
     assert means["helped"] < means["no effect"] < means["harmed"]
+
+
+def test_progress_cohort_and_experiment_pages(client, uow):
+    from tests.web_helpers import sign_in
+    from tests.world import build_world
+
+    world = build_world(uow)
+    sign_in(client, world.emails["patient_a"])
+    page = client.get(f"/patients/{world.a_id}/progress")
+    assert page.status_code == 200
+    assert "Your progress" in page.text and "not a trial" in page.text
+    assert "<svg" in page.text and "Pacing and energy management" in page.text
+    assert "no verdict yet" in page.text  # one diary day: not enough data, said plainly
+    assert client.get("/cohort").status_code == 403
+
+    csrf = sign_in(client, world.emails["clinician"])
+    cohort = client.get("/cohort")
+    assert cohort.status_code == 200 and "Observational" in cohort.text and "Patient A" in cohort.text
+    assert "Patient B" not in cohort.text  # not linked to this clinician
+    bad = client.post(f"/patients/{world.a_id}/experiments", data={
+        "csrf_token": csrf, "intervention": "pacing", "design": "ABAB", "period_days": "21", "washout_days": "7",
+        "pairs": "1", "outcome": "fatigue", "mid": "1", "start": (date.today() + timedelta(days=3)).isoformat()})
+    assert bad.status_code == 422 and "use the AB design" in bad.text
+    ok = client.post(f"/patients/{world.a_id}/experiments", data={
+        "csrf_token": csrf, "intervention": "coq10", "design": "ABBA", "period_days": "21", "washout_days": "7",
+        "pairs": "1", "outcome": "fatigue", "mid": "1", "start": (date.today() + timedelta(days=3)).isoformat()})
+    assert ok.status_code == 303
+    report = client.get(ok.headers["location"])
+    assert report.status_code == 200 and "Planned" in report.text and "A B B A" in report.text
+    assert "Limitations" in report.text and "<svg" in report.text
+    api = client.get(f"/api/v1/patients/{world.a_id}/experiments")
+    assert api.status_code == 401  # the API takes tokens, not the page session

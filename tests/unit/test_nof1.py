@@ -187,3 +187,28 @@ def test_empty_and_json_contract():
     assert c["p_benefit_gt_mid"] > 0.5 and c["p_harm"] < 0.05 and c["adequate"] is True
     words = plain_words(analyse(days, values, [Change(days[50], "glutamine")]).changes[0], label="Glutamine")
     assert "lower (better)" in words and "could plausibly be anywhere from" in words
+
+
+def test_the_batch_fit_equals_one_fit_at_a_time():
+    """The cohort's lockstep golden-section search finds the same maximum as scipy's bounded Brent per series."""
+    from gutwise.outcomes.nof1 import analyse_many
+
+    rng = np.random.default_rng(17)
+    series = []
+    for k in range(12):
+        n_changes = 1 + k % 3
+        days_at = [40 + 30 * j for j in range(n_changes)]
+        days, values = simulate(rng, n=150, change_days=days_at, effects=[-1.0] * n_changes,
+                                phi=float(rng.uniform(-0.2, 0.8)), missing=0.15)
+        series.append((days, values, [Change(days[d], f"c{d}") for d in days_at]))
+    series.append(([START], [None], [Change(START, "empty")]))  # nothing to fit: same answer either way
+    batch = analyse_many(series)
+    for (days, values, changes), many in zip(series, batch, strict=True):
+        one = analyse(days, values, changes, bayes=False)
+        assert many.n_days == one.n_days
+        assert many.model.get("phi") == pytest.approx(one.model.get("phi"), abs=2e-4)
+        for a, b in zip(many.changes, one.changes, strict=True):
+            assert (a.effect is None) == (b.effect is None) and a.adequate == b.adequate
+            if a.effect is not None:
+                assert a.effect == pytest.approx(b.effect, abs=1e-4)
+                assert a.se == pytest.approx(b.se, rel=1e-3)

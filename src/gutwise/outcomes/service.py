@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+import numpy as np
+from sqlalchemy import String, func, insert, select, type_coerce
 
 from gutwise import knowledge
 from gutwise.accounts import access
@@ -26,7 +27,7 @@ from gutwise.diary.models import DiaryDay
 from gutwise.labs.models import LabResult
 from gutwise.outcomes import cohort as cohort_stats
 from gutwise.outcomes.change import ChangeScore, Score, change_score, clinic_sd
-from gutwise.outcomes.nof1 import Change, Nof1Result, analyse, plain_words
+from gutwise.outcomes.nof1 import Change, Nof1Result, analyse, analyse_many, plain_words
 from gutwise.protocol.models import Adherence, Plan, PlanEvent
 from gutwise.protocol.service import ADHERENCE
 from gutwise.screening.models import QuestionnaireResponse
@@ -142,7 +143,7 @@ def _scores(uow: UnitOfWork, patient_ids: Sequence[int] | None, instruments: Ite
     if patient_ids is not None:
         query = query.where(QuestionnaireResponse.patient_id.in_(patient_ids))
     out: dict[int, dict[str, list[Score]]] = defaultdict(lambda: defaultdict(list))
-    for pid, instrument, day, total in uow.session.execute(query):
+    for pid, instrument, day, total in uow.session.connection().execute(query).all():
         out[pid][instrument].append(Score(day, float(total)))
     return out
 
@@ -155,7 +156,7 @@ def _events(uow: UnitOfWork, patient_ids: Sequence[int] | None) -> dict[int, lis
     if patient_ids is not None:
         query = query.where(PlanEvent.patient_id.in_(patient_ids))
     out: dict[int, list[tuple[date, str, str]]] = defaultdict(list)
-    for pid, day, intervention, kind in uow.session.execute(query):
+    for pid, day, intervention, kind in uow.session.connection().execute(query).all():
         out[pid].append((day, intervention, kind))
     return out
 
@@ -165,7 +166,7 @@ def _adherence(uow: UnitOfWork, patient_ids: Sequence[int] | None) -> dict[int, 
     if patient_ids is not None:
         query = query.where(Adherence.patient_id.in_(patient_ids))
     out: dict[int, dict[tuple[str, date], str]] = defaultdict(dict)
-    for pid, intervention, day, status in uow.session.execute(query):
+    for pid, intervention, day, status in uow.session.connection().execute(query).all():
         out[pid][(intervention, day)] = status
     return out
 
@@ -297,7 +298,7 @@ def cohort(*, uow: UnitOfWork, actor: Actor, outcome: str = "fatigue", pool: boo
             LabResult.analyte.like("lps_%"))
         if scope is not None:
             lps_query = lps_query.where(LabResult.patient_id.in_(scope))
-        for pid, day, value, cut in uow.session.execute(lps_query):
+        for pid, day, value, cut in uow.session.connection().execute(lps_query).all():
             lps[pid].append((day, value, cut))
         sd = _clinic_baseline_sds(uow).get(instrument)
         effects: dict[str, list[cohort_stats.Effect]] = defaultdict(list)
@@ -324,23 +325,42 @@ def cohort(*, uow: UnitOfWork, actor: Actor, outcome: str = "fatigue", pool: boo
 
 
 def _pooled_inputs(uow: UnitOfWork, scope: list[int] | None, outcome: str) -> dict[str, list[cohort_stats.Effect]]:
-    """Each patient's n-of-1 estimate (and standard error) for every intervention started on its own date."""
+    """Each patient's n-of-1 estimate (and standard error) for every intervention started on its own date.
+
+    The diary rows (millions for a large clinic) are read as plain columns and parsed by numpy in one go: the day
+    comes back untyped (an ISO string on SQLite, a date on PostgreSQL) and ``datetime64[D]`` takes either."""
     events = _events(uow, scope)
     if not events:
         return {}
     adherence = _adherence(uow, scope)
-    query = (select(DiaryDay.patient_id, DiaryDay.day, DiaryDay.fatigue)
+    query = (select(DiaryDay.patient_id, type_coerce(DiaryDay.day, String), DiaryDay.fatigue)
              .where(DiaryDay.patient_id.in_(list(events)), DiaryDay.fatigue.is_not(None))
              .order_by(DiaryDay.patient_id, DiaryDay.day))
-    diaries: dict[int, list[tuple[date, float | None]]] = defaultdict(list)
-    for pid, day, value in uow.session.execute(query):
-        diaries[pid].append((day, float(value)))
+    rows = uow.session.connection().execute(query).all()
+    diaries: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    if rows:
+        pid_col, day_col, value_col = zip(*rows, strict=True)
+        pids = np.array(pid_col)
+        days = np.array(day_col, dtype="datetime64[D]")
+        values = np.array(value_col, dtype=float)
+        bounds = np.flatnonzero(np.diff(pids)) + 1
+        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(pids)], strict=True):
+            diaries[int(pids[lo])] = (days[lo:hi], values[lo:hi])
     effects: dict[str, list[cohort_stats.Effect]] = defaultdict(list)
+    settings = knowledge.outcomes().nof1
+    jobs = []
     for pid, evs in events.items():
-        changes = plan_changes(evs)
-        result = _nof1(diaries.get(pid, []), changes, adherence.get(pid, {}), outcome=outcome, bayes=False)
-        if result is None:
+        if pid not in diaries or not evs:
             continue
+        days_, values_ = diaries[pid]
+        changes = plan_changes(evs)
+        last = date.fromisoformat(str(days_[-1]))
+        shares = change_adherence(changes, adherence.get(pid, {}), last)
+        jobs.append((pid, changes, days_, values_, [Change(c.day, c.label, settings.default_lag_days,
+                                                           settings.default_run_in_days, share)
+                                                    for c, share in zip(changes, shares, strict=True)]))
+    results = analyse_many([(d, v, c) for _, _, d, v, c in jobs], outcome=outcome)
+    for (pid, changes, _, _, _), result in zip(jobs, results, strict=True):
         for c, r in zip(changes, result.changes, strict=True):
             if r.adequate and r.effect is not None and r.se and len(c.kinds) == 1 and c.kinds[0][1] == "start":
                 effects[c.kinds[0][0]].append(cohort_stats.Effect(pid, r.effect, r.se))

@@ -9,6 +9,8 @@ run-in window after each change are left out of the fit. Because the AR(1) proce
 whiten exactly: ``(e_t - phi^g e_(t-g)) / sqrt(1 - phi^(2g))`` are independent with equal variance, so the model
 is fitted by maximum likelihood over ``phi`` and then by ordinary least squares (statsmodels) on the whitened
 data. That is exact for gappy diaries, where Cochrane-Orcutt style fits (GLSAR) would pair non-adjacent days.
+The likelihood at any ``phi`` comes from per-gap cross-product sums (``_Moments``), computed once per series:
+the search over ``phi``, the posterior grid and the cohort's many-series fit all reuse them.
 
 Bayesian version of the same model: flat priors on the regression coefficients, p(sigma) ~ 1/sigma and a
 uniform prior on phi in (-1, 1). Given phi the posterior of each d_k is a Student t; phi is integrated over a
@@ -361,9 +363,11 @@ def _prepare(days: Sequence[date] | np.ndarray, values: Sequence[float | None] |
     return _Prepared(outcome, changes, model, t, y, x, counts, per_change, mid, lower_is_better)
 
 
-def _finish(pr: _Prepared, fit: _Fit, *, bayes: bool) -> Nof1Result:
+def _finish(pr: _Prepared, fit: _Fit, *, bayes: bool, fit_text: str | None = None) -> Nof1Result:
     settings = knowledge.outcomes().nof1
     model = dict(pr.model)
+    if fit_text:
+        model["fit"] = fit_text
     warnings: list[str] = []
     per_change = [list(p) for p in pr.per_change]
     model.update({"phi": round(fit.phi, 4), "trend_per_100_days": round(float(fit.params[1]), 4),
@@ -423,7 +427,10 @@ def analyse_many(series: Sequence[tuple[Sequence[date] | np.ndarray, Sequence[fl
             moments = [_Moments(p.t, p.y, p.x) for p in (prepared[i] for i in part)]  # type: ignore[union-attr]
             for i, fit in zip(part, _fit_batch(moments), strict=True):
                 fits[i] = fit
-    return [p if isinstance(p, Nof1Result) else _finish(p, fits[i], bayes=False) for i, p in enumerate(prepared)]
+    text = ("exact maximum likelihood over phi, maximised for many series together (golden section on the same "
+            "likelihood), then the GLS solution at that phi")
+    return [p if isinstance(p, Nof1Result) else _finish(p, fits[i], bayes=False, fit_text=text)
+            for i, p in enumerate(prepared)]
 
 
 def _empty(c: Change, before: int, after: int, warnings: list[str]) -> ChangeResult:

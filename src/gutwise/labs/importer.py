@@ -216,10 +216,16 @@ def _validate(resource: dict[str, Any], where: str, problems: list[Problem]) -> 
 
 def _observation(res: dict[str, Any], where: str, today: date, problems: list[Problem],
                  unmapped: dict[tuple[str, str], dict[str, Any]]) -> LabValue | None:
-    from gutwise.interop.codes import ANALYTE_CODES
-
     if not _validate(res, where, problems):
         return None
+    return lab_from_observation(res, where, today, problems, unmapped)
+
+
+def lab_from_observation(res: dict[str, Any], where: str, today: date, problems: list[Problem],
+                         unmapped: dict[tuple[str, str], dict[str, Any]]) -> LabValue | None:
+    """A lab value from an Observation that has already passed FHIR validation (None: a problem or unmapped)."""
+    from gutwise.interop.codes import ANALYTE_CODES
+
     analyte = None
     codings = (res.get("code") or {}).get("coding") or []
     for coding in codings:

@@ -184,7 +184,8 @@ def overview(*, uow: UnitOfWork, actor: Actor, patient_id: int) -> LabOverview:
     return LabOverview(dict(by_analyte), lps_panel_summaries(values), changes(values), imports)
 
 
-def add_values(*, uow: UnitOfWork, actor: Actor, patient_id: int, values: list[LabValue], source: str) -> int:
+def add_values(*, uow: UnitOfWork, actor: Actor, patient_id: int, values: list[LabValue], source: str,
+               fmt: str | None = None) -> int:
     """Keep already-parsed results (the demo simulator, other services); units are checked like an import."""
     analytes = knowledge.analytes().by_id()
     problems = [FieldError("unit", f"{v.unit!r} does not fit {v.analyte}", f"{source} #{n}")
@@ -194,7 +195,7 @@ def add_values(*, uow: UnitOfWork, actor: Actor, patient_id: int, values: list[L
         raise InvalidInput(problems)
     with uow:
         access.require_patient(uow, actor=actor, patient_id=patient_id)
-        _store(uow, actor=actor, patient_id=patient_id, values=values, source=source, fmt="demo"
-               if source == "demo" else "manual", unmapped=[])
+        _store(uow, actor=actor, patient_id=patient_id, values=values, source=source,
+               fmt=fmt or ("demo" if source == "demo" else "manual"), unmapped=[])
         uow.commit()
     return len(values)

@@ -29,6 +29,9 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts: add users, make API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+fhir_app = typer.Typer(help="FHIR R4: import bundles or bulk NDJSON, export a patient or the cohort.",
+                       no_args_is_help=True)
+app.add_typer(fhir_app, name="fhir")
 
 DbOption = Annotated[
     str | None,
@@ -583,6 +586,94 @@ def cohort_cmd(
                           f"(95% CI {p['ci95'][0]:+.2f} to {p['ci95'][1]:+.2f}; between-patient SD {p['tau']:.2f}; "
                           f"{p['k']} patients)")
     console.print(out["observational"])
+
+
+@fhir_app.command("import")
+def fhir_import_cmd(
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="A Bundle or resource (.json), bulk NDJSON "
+                                               "(.ndjson), or a folder of bulk NDJSON (Patient files first).")],
+    patient: Annotated[int | None, typer.Option(help="Attach resources whose subject is not in the file to this "
+                                                "gutwise patient.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Take in FHIR R4 resources; each file is all or nothing, with every problem listed by its path."""
+    from pathlib import Path
+
+    from gutwise.core.authz import Actor
+    from gutwise.interop.fhir_import import import_text
+
+    paths: list[Path] = []
+    for name in files:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(path.glob("*.ndjson"), key=lambda p: ("Patient." not in p.name, p.name))
+            if not found:
+                raise CliInputError(f"{name}: no .ndjson files in this folder")
+            paths += found
+        else:
+            paths.append(path)
+    uow = _uow(db)
+    reports = []
+    for path in paths:
+        report = import_text(uow=uow, actor=Actor.system("cli"), text=_read_text(str(path)), filename=str(path),
+                             patient_id=patient)
+        reports.append(report)
+    if as_json:
+        if len(reports) == 1:
+            _print_json(reports[0].as_json())
+        else:
+            _print_json({"patients": sorted({p for r in reports for p in r.patients}),
+                         "resources": _sum_counts(r.resources for r in reports),
+                         "unmapped": [u for r in reports for u in r.unmapped],
+                         "files": [{"file": str(p), **r.as_json()} for p, r in zip(paths, reports, strict=True)]})
+        return
+    for path, r in zip(paths, reports, strict=True):
+        typer.echo(f"{path}: {len(r.patients)} patient(s); " + ", ".join(f"{k} {v}" for k, v in r.resources.items()))
+        for u in r.unmapped:
+            typer.echo(f"  not imported: {u['resourceType']} {u.get('code') or ''} {u.get('display') or ''} "
+                       f"x{u['count']} ({u['reason']})")
+
+
+def _sum_counts(counts: Any) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for c in counts:
+        for k, v in c.items():
+            total[k] = total.get(k, 0) + v
+    return dict(sorted(total.items()))
+
+
+@fhir_app.command("export")
+def fhir_export_cmd(
+    patient_id: Annotated[int | None, typer.Argument(metavar="PATIENT_ID", help="Omit with --all.")] = None,
+    out: Annotated[str, typer.Option("--out", help="A .json file (one patient) or a folder (--all).")] = "-",
+    all_patients: Annotated[bool, typer.Option("--all", help="Bulk NDJSON of every patient, one file per "
+                                               "resource type.")] = False,
+    db: DbOption = None,
+) -> None:
+    """One patient as a FHIR R4 Bundle, or the whole cohort as bulk NDJSON; every resource validates."""
+    from pathlib import Path
+
+    from gutwise.core.authz import Actor
+    from gutwise.interop.fhir_export import export_bulk, export_patient
+
+    uow = _uow(db)
+    actor = Actor.system("cli")
+    if all_patients:
+        if out == "-":
+            raise CliInputError("--all needs --out FOLDER")
+        counts = export_bulk(uow=uow, actor=actor, folder=Path(out))
+        typer.echo(f"wrote {sum(counts.values())} resources to {out}: " +
+                   ", ".join(f"{k} {v}" for k, v in counts.items()))
+        return
+    if patient_id is None:
+        raise CliInputError("name a PATIENT_ID, or use --all")
+    data = json.dumps(export_patient(uow=uow, actor=actor, patient_id=patient_id), indent=1, ensure_ascii=False)
+    if out == "-":
+        typer.echo(data)
+    else:
+        Path(out).write_text(data + "\n", encoding="utf-8")
+        typer.echo(f"wrote {out}")
 
 
 def _fail(message: str, code: int) -> int:

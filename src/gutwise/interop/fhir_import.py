@@ -179,6 +179,7 @@ def build_plan(items: list[Item], *, today: date, known: dict[tuple[str, str], i
                                         + ([(FHIR_RESOURCE_IDS, f"gutwise:{own}")] if own else []), existing))
         for name in filter(None, (item.full_url, f"Patient/{r.get('id')}" if r.get("id") else None)):
             keys[name] = key
+    unresolved: dict[str, list[str]] = {}
     for item in valid:
         r = item.resource
         kind = r["resourceType"]
@@ -200,13 +201,19 @@ def build_plan(items: list[Item], *, today: date, known: dict[tuple[str, str], i
         if owner is None and default_patient is not None:
             owner = f"db:{default_patient}"
         if owner is None:
-            plan.error(item.where, f"{ref_field}.reference", f"{ref or 'no subject'!r} is not a patient in this "
-                       "file or among imported patients (import the patients first, or name the gutwise patient)")
+            unresolved.setdefault(ref, []).append(item.where)
             continue
         try:
             _map(kind, r, item.where, owner, plan, today)
         except (ValueError, KeyError, TypeError) as exc:
             plan.error(item.where, kind, f"cannot be read ({exc})")
+    for ref, wheres in unresolved.items():
+        more = f" (and {len(wheres) - 1} more resources with this subject)" if len(wheres) > 1 else ""
+        plan.error(wheres[0], "subject.reference", f"{ref or 'no subject'!r} is not a patient in this file or among "
+                   f"imported patients{more}: import the patients first, or name the gutwise patient")
+    if len(plan.errors) > MAX_ERRORS:
+        extra = len(plan.errors) - MAX_ERRORS
+        plan.errors = [*plan.errors[:MAX_ERRORS], FieldError("file", f"and {extra} more problems", "")]
     return plan
 
 

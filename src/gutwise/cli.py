@@ -676,6 +676,41 @@ def fhir_export_cmd(
         typer.echo(f"wrote {out}")
 
 
+@app.command("report")
+def report_cmd(
+    patient_id: Annotated[int, typer.Argument(metavar="PATIENT_ID")],
+    fmt: Annotated[str, typer.Option("--format", help="html or pdf.")] = "pdf",
+    out: Annotated[str, typer.Option("--out", help="The file to write.")] = "report.pdf",
+    audience: Annotated[str, typer.Option(help="patient (plain words) or clinician.")] = "patient",
+    start: Annotated[str | None, typer.Option("--from", help="First day covered (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day covered (YYYY-MM-DD).")] = None,
+    page: Annotated[str, typer.Option(help="a4 or letter.")] = "a4",
+    db: DbOption = None,
+) -> None:
+    """A patient or clinician report as self-contained HTML or as PDF, with charts, results and provenance."""
+    from pathlib import Path
+
+    from gutwise.core.authz import Actor
+    from gutwise.reports import content, render
+
+    if fmt not in ("html", "pdf"):
+        raise CliInputError(f"--format: {fmt!r} is not html or pdf")
+    if audience not in ("patient", "clinician"):
+        raise CliInputError(f"--audience: {audience!r} is not patient or clinician")
+    if page not in ("a4", "letter"):
+        raise CliInputError(f"--page: {page!r} is not a4 or letter")
+    data = content.gather(uow=_uow(db), actor=Actor.system("cli"), patient_id=patient_id,
+                          audience=audience,  # type: ignore[arg-type]
+                          start=_parse_date(start, "--from") if start else None,
+                          end=_parse_date(end, "--to") if end else None)
+    path = Path(out)
+    if fmt == "html":
+        path.write_text(render.html(data, page=page), encoding="utf-8")  # type: ignore[arg-type]
+    else:
+        path.write_bytes(render.pdf(data, page=page))  # type: ignore[arg-type]
+    typer.echo(f"wrote {out}")
+
+
 def _fail(message: str, code: int) -> int:
     typer.echo(f"gutwise: {message}", err=True)
     return code

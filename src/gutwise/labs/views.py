@@ -29,7 +29,7 @@ PANEL_ANALYTES = {
 }
 
 
-def _charts(overview: service.LabOverview) -> list[dict[str, Any]]:
+def trend_charts(overview: service.LabOverview) -> list[dict[str, Any]]:
     catalogue = knowledge.analytes().by_id()
     charts = []
     for analyte_id, results in sorted(overview.by_analyte.items(), key=lambda kv: catalogue[kv[0]].category):
@@ -63,7 +63,7 @@ def _lab_page(request: Request, uow: UoW, session: PageSession, patient_id: int,
     catalogue = knowledge.analytes()
     grid = overview.lps_grid()
     return templates.TemplateResponse(request, "labs.html", {
-        "session": session, "patient": patient, "overview": overview, "charts": _charts(overview),
+        "session": session, "patient": patient, "overview": overview, "charts": trend_charts(overview),
         "grid": grid, "organisms": [o for o in catalogue.lps_profiles["maes_2007"]
                                     if any(k.endswith(o) for cells in grid.values() for k in cells)],
         "changes": [c for c in overview.changes if not c.analyte.startswith("lps_")],

@@ -24,6 +24,7 @@ from gutwise.labs import views as labs_views
 from gutwise.microbiome import views as microbiome_views
 from gutwise.outcomes import views as outcomes_views
 from gutwise.protocol import views as protocol_views
+from gutwise.reports import views as reports_views
 from gutwise.screening import views as screening_views
 from gutwise.web.deps import CsrfFailed, LoginRequired
 
@@ -39,6 +40,7 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     ("", microbiome_views.pages),
     ("", protocol_views.pages),
     ("", outcomes_views.pages),
+    ("", reports_views.pages),
     (API_PREFIX, accounts_views.api),
     (API_PREFIX, diary_views.api),
     (API_PREFIX, screening_views.api),
@@ -46,6 +48,7 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     (API_PREFIX, microbiome_views.api),
     (API_PREFIX, protocol_views.api),
     (API_PREFIX, outcomes_views.api),
+    (API_PREFIX, reports_views.api),
 ]
 
 

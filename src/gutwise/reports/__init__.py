@@ -1,0 +1,1 @@
+"""Patient and clinician reports: Jinja2 -> HTML -> WeasyPrint PDF."""

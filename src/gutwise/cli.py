@@ -32,6 +32,9 @@ app.add_typer(users_app, name="users")
 fhir_app = typer.Typer(help="FHIR R4: import bundles or bulk NDJSON, export a patient or the cohort.",
                        no_args_is_help=True)
 app.add_typer(fhir_app, name="fhir")
+export_app = typer.Typer(help="Tidy CSV zips (a patient, or the cohort for research) and REDCap.",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 DbOption = Annotated[
     str | None,
@@ -708,6 +711,40 @@ def report_cmd(
         path.write_text(render.html(data, page=page), encoding="utf-8")  # type: ignore[arg-type]
     else:
         path.write_bytes(render.pdf(data, page=page))  # type: ignore[arg-type]
+    typer.echo(f"wrote {out}")
+
+
+@export_app.command("patient")
+def export_patient_cmd(
+    patient_id: Annotated[int, typer.Argument(metavar="PATIENT_ID")],
+    out: Annotated[str, typer.Option("--out", help="The .zip file to write.")],
+    db: DbOption = None,
+) -> None:
+    """Everything about one patient: tidy CSVs, the audit trail of their record and the FHIR bundle."""
+    from pathlib import Path
+
+    from gutwise.core.authz import Actor
+    from gutwise.interop.tabular import patient_zip
+
+    Path(out).write_bytes(patient_zip(uow=_uow(db), actor=Actor.system("cli"), patient_id=patient_id))
+    typer.echo(f"wrote {out}")
+
+
+@export_app.command("cohort")
+def export_cohort_cmd(
+    out: Annotated[str, typer.Option("--out", help="The .zip file to write.")],
+    redcap: Annotated[bool, typer.Option("--redcap", help="REDCap data dictionary + records instead of tidy "
+                                         "CSVs.")] = False,
+    db: DbOption = None,
+) -> None:
+    """The research export of every patient (ids, no names or notes), or the REDCap dictionary and records."""
+    from pathlib import Path
+
+    from gutwise.core.authz import Actor
+    from gutwise.interop.tabular import cohort_zip, redcap_zip
+
+    make = redcap_zip if redcap else cohort_zip
+    Path(out).write_bytes(make(uow=_uow(db), actor=Actor.system("cli")))
     typer.echo(f"wrote {out}")
 
 

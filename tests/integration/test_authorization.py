@@ -62,7 +62,22 @@ ROUTES = {
     # cohort analytics: each clinician over their own consenting patients; not for patients or admins
     ("GET", "/api/v1/cohort"): ({"clinician", "clinician_pending", "clinician_withdrawn", "clinician_other"}, 200,
                                 403, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/report"): (A_READERS, 200, 404, lambda w: {"params": {"format": "html"}}),
+    ("GET", "/api/v1/patients/{patient_id}/export.zip"): (A_READERS, 200, 404, lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/fhir"): (A_READERS, 200, 404, lambda w: {}),
+    ("POST", "/api/v1/patients/{patient_id}/erasure"): (
+        {"patient_a"}, 202, 404, lambda w: {}),  # A's clinician sees the record but may not ask: 403, below
+    ("POST", "/api/v1/fhir/import"): (
+        {"clinician", "clinician_pending", "clinician_withdrawn", "clinician_other"}, 201, 403,
+        lambda w: {"content": FHIR_PATIENT, "params": {"filename": "p.json"}}),
+    ("GET", "/api/v1/cohort/export.zip"): (
+        {"clinician", "clinician_pending", "clinician_withdrawn", "clinician_other"}, 200, 403, lambda w: {}),
+    ("GET", "/api/v1/cohort/redcap.zip"): (
+        {"clinician", "clinician_pending", "clinician_withdrawn", "clinician_other"}, 200, 403, lambda w: {}),
 }
+SPECIAL = {("POST", "/api/v1/patients/{patient_id}/erasure"): {"clinician": 403}}
+
+FHIR_PATIENT = b'{"resourceType": "Patient", "name": [{"text": "Imported in test"}]}'
 
 LAB_CSV = b"patient,analyte,value,unit,ref_low,ref_high,collected,lab\nA,hs_crp,2.0,mg/L,0,3,2026-01-05,Lab\n"
 TSV = b"#OTU ID\ts1\ts2\ts3\na\t10\t3\t4\nb\t5\t5\t9\n"
@@ -98,6 +113,8 @@ def test_no_record_leaks_on(route, client, uow):
         response = client.request(method, path, headers=headers, **build(ctx))
         if role == "anonymous":
             expected = 401
+        elif role in SPECIAL.get(route, {}):
+            expected = SPECIAL[route][role]
         elif role in allowed:
             expected = ok_status
         else:
@@ -200,6 +217,16 @@ PAGES = {
     ("GET", "/patients/{patient_id}/experiments/new"): _expect(A_READERS, 200, 404),
     ("POST", "/patients/{patient_id}/experiments"): _expect(A_READERS, 422, 404),  # posted without a design
     ("GET", "/patients/{patient_id}/experiments/{design_id}"): _expect(A_READERS, 200, 404),
+    ("GET", "/patients/{patient_id}/report"): _expect(A_READERS, 200, 404),
+    ("GET", "/patients/{patient_id}/data"): _expect(A_READERS, 200, 404),
+    ("GET", "/my/data"): _expect(PATIENTS, 303, 404),
+    ("GET", "/patients/{patient_id}/export.zip"): _expect(A_READERS, 200, 404),
+    ("GET", "/patients/{patient_id}/fhir.json"): _expect(A_READERS, 200, 404),
+    # only the patient asks for erasure; their clinician sees the record but may not (403)
+    ("POST", "/patients/{patient_id}/erasure"): lambda role: {"anonymous": 303, "patient_a": 303,
+                                                              "clinician": 403}.get(role, 404),
+    ("GET", "/admin/erasure"): _expect({"admin"}, 200, 403),
+    ("POST", "/admin/erasure/{request_id}/complete"): _expect({"admin"}, 404, 403),  # no such request: 404
 }
 
 # File uploads of the routes that take one.
@@ -244,7 +271,7 @@ def test_no_record_leaks_on_page(route, client, uow):
     path = template.format(patient_id=world.a_id, day="2026-01-05", link_id=world.link_ids["clinician_pending"],
                            token_id=info.id, user_id=world.patient_b.user_id, step_id="about",
                            instrument_id="phq9", item_id=world.draft_item_id, intervention="stress_management",
-                           design_id=world.design_id)
+                           design_id=world.design_id, request_id=424242)
     for role in ROLES:
         if route in PREPARE:
             PREPARE[route](uow, world)

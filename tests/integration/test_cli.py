@@ -214,3 +214,47 @@ def test_cohort_contract(tmp_path, capsys):
     assert {t["status"] for t in data["table"]} == {"cannot tell"}
     code, out, _ = run(capsys, "cohort", "--db", db)
     assert code == 0 and "Observational" in out
+
+
+def test_report_fhir_and_export_commands(tmp_path, capsys):
+    import zipfile
+
+    db = str(tmp_path / "s.db")
+    run(capsys, "db", "upgrade", "--db", db)
+    run(capsys, "demo", "--patients", "2", "--seed", "4", "--end", "2026-06-30", "--db", db)
+    pdf, html = tmp_path / "r.pdf", tmp_path / "r.html"
+    assert run(capsys, "report", "1", "--format", "pdf", "--out", str(pdf), "--audience", "clinician",
+               "--db", db)[0] == 0
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert run(capsys, "report", "1", "--format", "html", "--out", str(html), "--from", "2026-01-01", "--to",
+               "2026-03-31", "--db", db)[0] == 0
+    assert "My gutwise report" in html.read_text()
+    code, _, err = run(capsys, "report", "1", "--format", "docx", "--db", db)
+    assert code == 2 and "--format" in err
+
+    bundle = tmp_path / "p1.json"
+    assert run(capsys, "fhir", "export", "1", "--out", str(bundle), "--db", db)[0] == 0
+    other = str(tmp_path / "other.db")
+    run(capsys, "db", "upgrade", "--db", other)
+    code, out, _ = run(capsys, "fhir", "import", str(bundle), "--json", "--db", other)
+    data = json.loads(out)
+    assert code == 0 and set(data) == {"patients", "resources", "unmapped"} and data["patients"] == [1]
+    code, out, _ = run(capsys, "fhir", "import", str(FHIR / "bulk-Patient.000.ndjson"),
+                       str(FHIR / "bulk-Condition.000.ndjson"), "--json", "--db", other)
+    assert code == 0 and json.loads(out)["resources"] == {"Condition": 555, "Patient": 13}
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text('{"resourceType": "Condition", "subject": {"reference": "Patient/ghost"}, '
+                   '"code": {"text": "x"}}\n')
+    code, out, err = run(capsys, "fhir", "import", str(bad), "--db", other)
+    assert code == 2 and "bad.ndjson line 1: subject.reference: 'Patient/ghost'" in err
+    assert run(capsys, "fhir", "export", "--all", "--out", str(tmp_path / "bulk"), "--db", other)[0] == 0
+    assert (tmp_path / "bulk" / "Patient.000.ndjson").exists()
+
+    zpath, rpath = tmp_path / "p.zip", tmp_path / "rc.zip"
+    assert run(capsys, "export", "patient", "1", "--out", str(zpath), "--db", db)[0] == 0
+    assert "audit_trail.csv" in zipfile.ZipFile(zpath).namelist()
+    assert run(capsys, "export", "cohort", "--redcap", "--out", str(rpath), "--db", db)[0] == 0
+    assert {"data_dictionary.csv", "records.csv"} <= set(zipfile.ZipFile(rpath).namelist())
+
+
+FHIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "fhir"

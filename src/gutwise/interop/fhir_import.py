@@ -90,7 +90,8 @@ def read_items(text: str, source: str) -> list[Item]:
     if not stripped:
         raise InvalidInput.one("file", "is empty", source)
     try:
-        if stripped.startswith("{") and "\n{" not in stripped:
+        ndjson = source.lower().endswith((".ndjson", ".jsonl")) or "\n{" in stripped
+        if stripped.startswith("{") and not ndjson:
             doc = json.loads(stripped)
             if not isinstance(doc, dict):
                 raise InvalidInput.one("resourceType", "the file is not a FHIR resource", source)

@@ -44,6 +44,8 @@ def progress_charts(p: service.Progress) -> dict[str, str]:
                                                for i, c in enumerate(p.changes, start=1)],
                                       shades=_shades(p.changes, end), height=260)}
     for instrument, rows in p.scores.items():
+        if not rows:
+            continue
         title = knowledge.instrument(instrument).short_title or instrument
         out[instrument] = charts.line_chart(
             [charts.Series(title, [(s.day, s.total) for s in rows])], title=f"{title} total",

@@ -83,6 +83,8 @@ def gather(*, uow: UnitOfWork, actor: Actor, patient_id: int, audience: Audience
         progress.diary[:] = [(d, v) for d, v in progress.diary if _in(d, start, end)]
         for rows in progress.scores.values():
             rows[:] = [s for s in rows if _in(s.day, start, end)]
+        # the analyses use all the data; the report shows the changes made within the period
+        progress.changes[:] = [c for c in progress.changes if _in(c.change.day, start, end)]
     designs = experiments.list_designs(uow=uow, actor=actor, patient_id=patient_id)
     exp_reports = [experiments.report(uow=uow, actor=actor, patient_id=patient_id, design_id=d.id) for d in designs]
     plan = protocol_service.approved_plan(uow=uow, actor=actor, patient_id=patient_id)

@@ -20,6 +20,7 @@ from gutwise.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gutwise.core.settings import Settings
 from gutwise.core.templating import templates
 from gutwise.diary import views as diary_views
+from gutwise.interop import views as interop_views
 from gutwise.labs import views as labs_views
 from gutwise.microbiome import views as microbiome_views
 from gutwise.outcomes import views as outcomes_views
@@ -41,6 +42,7 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     ("", protocol_views.pages),
     ("", outcomes_views.pages),
     ("", reports_views.pages),
+    ("", interop_views.pages),
     (API_PREFIX, accounts_views.api),
     (API_PREFIX, diary_views.api),
     (API_PREFIX, screening_views.api),
@@ -49,6 +51,7 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     (API_PREFIX, protocol_views.api),
     (API_PREFIX, outcomes_views.api),
     (API_PREFIX, reports_views.api),
+    (API_PREFIX, interop_views.api),
 ]
 
 

@@ -49,3 +49,4 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/microbiome.py
 	$(BIN)/python bench/nof1.py
 	$(BIN)/python bench/cohort.py
+	$(BIN)/python bench/fhir.py

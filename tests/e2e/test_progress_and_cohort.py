@@ -24,6 +24,11 @@ def test_the_patient_sees_progress_in_plain_words(page, live_server):
     assert results.count() >= 2  # the demo plan's dated changes, each with a sentence
     expect(results.first).to_contain_text("could plausibly be anywhere from")
     expect(page.get_by_role("heading", name="Questionnaires over time")).to_be_visible()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download my report (PDF)").click()
+    path = info.value.path()
+    with open(path, "rb") as f:
+        assert f.read(5) == b"%PDF-"
 
 
 def test_the_clinician_cohort_dashboard(page, live_server):

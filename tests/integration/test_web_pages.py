@@ -63,7 +63,7 @@ def test_every_form_post_needs_the_csrf_token(app, client, uow):
     assert len(posts) >= 8
     for route in posts:
         path = route.format(day="2026-01-05", user_id=1, token_id=1, link_id=1, patient_id=1, step_id="about",
-                            instrument_id="phq9", item_id=1, intervention="pacing")
+                            instrument_id="phq9", item_id=1, intervention="pacing", request_id=1)
         r = client.post(path, data={"fatigue": "3", "active": "true", "consent": "granted"})
         assert r.status_code == 403, route
 

@@ -237,7 +237,8 @@ def collect(*, uow: Any, actor: Any, patient_id: int) -> PatientData:
     from gutwise.accounts import service as accounts_service
     from gutwise.core import audit
     from gutwise.diary import service as diary_service
-    from gutwise.interop.models import Condition, MedicationStatement, PatientIdentifier
+    from gutwise.interop import records
+    from gutwise.interop.models import PatientIdentifier
     from gutwise.labs import service as labs_service
     from gutwise.microbiome.models import MicrobiomeSample
     from gutwise.protocol import service as protocol_service
@@ -258,15 +259,8 @@ def collect(*, uow: Any, actor: Any, patient_id: int) -> PatientData:
                          "kind": m.kind, "abundances": m.abundances, **{k: getattr(m, k) for k in MICROBIOME_METRICS}}
                         for m in s.scalars(select(MicrobiomeSample).where(MicrobiomeSample.patient_id == patient_id)
                                            .order_by(MicrobiomeSample.collected, MicrobiomeSample.id))]
-        d.conditions = [{c: getattr(row, c) for c in ("id", "system", "code", "display", "clinical_status", "onset",
-                                                       "abatement", "recorded")}
-                        for row in s.scalars(select(Condition).where(Condition.patient_id == patient_id)
-                                             .order_by(Condition.onset, Condition.id))]
-        d.medications = [{c: getattr(row, c) for c in ("id", "system", "code", "display", "status", "start", "end",
-                                                        "dosage")}
-                         for row in s.scalars(select(MedicationStatement)
-                                              .where(MedicationStatement.patient_id == patient_id)
-                                              .order_by(MedicationStatement.start, MedicationStatement.id))]
+        d.conditions = records.conditions(s, patient_id)
+        d.medications = records.medications(s, patient_id)
         for entity in ("microbiome_sample", "condition", "medication_statement"):
             audit.record(uow, actor=actor, action="read", entity=entity, patient_id=patient_id,
                          detail={"use": "export"})

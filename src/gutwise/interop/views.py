@@ -16,6 +16,7 @@ from gutwise.core.templating import templates
 from gutwise.interop import rights, tabular
 from gutwise.interop.fhir_export import export_patient
 from gutwise.web.deps import ApiActor, FormSession, PageSession, UoW
+from gutwise.web.responses import attachment
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["share"])
@@ -23,18 +24,14 @@ api = APIRouter(tags=["share"])
 MAX_IMPORT_BYTES = 50_000_000
 
 
-def _attachment(data: bytes | str, name: str, media_type: str) -> Response:
-    return Response(data, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 def _zip(uow: UoW, actor: Any, patient_id: int) -> Response:
     data = tabular.patient_zip(uow=uow, actor=actor, patient_id=patient_id)
-    return _attachment(data, f"gutwise-patient-{patient_id}-{date.today().isoformat()}.zip", "application/zip")
+    return attachment(data, f"gutwise-patient-{patient_id}-{date.today().isoformat()}.zip", "application/zip")
 
 
 def _fhir(uow: UoW, actor: Any, patient_id: int) -> Response:
     bundle = json.dumps(export_patient(uow=uow, actor=actor, patient_id=patient_id), indent=1, ensure_ascii=False)
-    return _attachment(bundle, f"gutwise-patient-{patient_id}-fhir.json", "application/fhir+json")
+    return attachment(bundle, f"gutwise-patient-{patient_id}-fhir.json", "application/fhir+json")
 
 
 @pages.get("/patients/{patient_id}/data")
@@ -119,11 +116,11 @@ def api_erasure(patient_id: int, uow: UoW, actor: ApiActor) -> dict[str, Any]:
 def api_cohort_zip(uow: UoW, actor: ApiActor) -> Response:
     if not (actor.is_clinician or actor.is_system):
         raise Forbidden("research exports are for clinicians")
-    return _attachment(tabular.cohort_zip(uow=uow, actor=actor), "gutwise-cohort.zip", "application/zip")
+    return attachment(tabular.cohort_zip(uow=uow, actor=actor), "gutwise-cohort.zip", "application/zip")
 
 
 @api.get("/cohort/redcap.zip", summary="REDCap data dictionary and records of the instruments")
 def api_redcap(uow: UoW, actor: ApiActor) -> Response:
     if not (actor.is_clinician or actor.is_system):
         raise Forbidden("research exports are for clinicians")
-    return _attachment(tabular.redcap_zip(uow=uow, actor=actor), "gutwise-redcap.zip", "application/zip")
+    return attachment(tabular.redcap_zip(uow=uow, actor=actor), "gutwise-redcap.zip", "application/zip")

@@ -171,16 +171,20 @@ def _adherence(uow: UnitOfWork, patient_ids: Sequence[int] | None) -> dict[int, 
     return out
 
 
+def _nof1_changes(changes: Sequence[PlanChange], adherence: dict[tuple[str, date], str], end: date) -> list[Change]:
+    """Plan changes as n-of-1 changes: the knowledge file's default lag and run-in, and each change's adherence."""
+    settings = knowledge.outcomes().nof1
+    shares = change_adherence(changes, adherence, end)
+    return [Change(c.day, c.label, settings.default_lag_days, settings.default_run_in_days, share)
+            for c, share in zip(changes, shares, strict=True)]
+
+
 def _nof1(diary: Sequence[tuple[date, float | None]], changes: Sequence[PlanChange],
-          adherence: dict[tuple[str, date], str], *, outcome: str, bayes: bool = True) -> Nof1Result | None:
+          adherence: dict[tuple[str, date], str], *, outcome: str) -> Nof1Result | None:
     if not changes or not diary:
         return None
-    settings = knowledge.outcomes().nof1
-    end = diary[-1][0]
-    shares = change_adherence(changes, adherence, end)
-    return analyse([d for d, _ in diary], [v for _, v in diary],
-                   [Change(c.day, c.label, settings.default_lag_days, settings.default_run_in_days, share)
-                    for c, share in zip(changes, shares, strict=True)], outcome=outcome, bayes=bayes)
+    return analyse([d for d, _ in diary], [v for _, v in diary], _nof1_changes(changes, adherence, diary[-1][0]),
+                   outcome=outcome)
 
 
 def progress(*, uow: UnitOfWork, actor: Actor, patient_id: int, outcome: str = "fatigue") -> Progress:
@@ -347,7 +351,6 @@ def _pooled_inputs(uow: UnitOfWork, scope: list[int] | None, outcome: str) -> di
         for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(pids)], strict=True):
             diaries[int(pids[lo])] = (days[lo:hi], values[lo:hi])
     effects: dict[str, list[cohort_stats.Effect]] = defaultdict(list)
-    settings = knowledge.outcomes().nof1
     jobs = []
     for pid, evs in events.items():
         if pid not in diaries or not evs:
@@ -355,10 +358,7 @@ def _pooled_inputs(uow: UnitOfWork, scope: list[int] | None, outcome: str) -> di
         days_, values_ = diaries[pid]
         changes = plan_changes(evs)
         last = date.fromisoformat(str(days_[-1]))
-        shares = change_adherence(changes, adherence.get(pid, {}), last)
-        jobs.append((pid, changes, days_, values_, [Change(c.day, c.label, settings.default_lag_days,
-                                                           settings.default_run_in_days, share)
-                                                    for c, share in zip(changes, shares, strict=True)]))
+        jobs.append((pid, changes, days_, values_, _nof1_changes(changes, adherence.get(pid, {}), last)))
     results = analyse_many([(d, v, c) for _, _, d, v, c in jobs], outcome=outcome)
     for (pid, changes, _, _, _), result in zip(jobs, results, strict=True):
         for c, r in zip(changes, result.changes, strict=True):

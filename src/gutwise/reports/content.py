@@ -123,20 +123,15 @@ def _extras(*, uow: UnitOfWork, actor: Actor, patient_id: int) -> dict[str, Any]
 
     from gutwise.accounts import access
     from gutwise.core import audit
-    from gutwise.interop.models import Condition, FhirImport, MedicationStatement
+    from gutwise.interop import records
+    from gutwise.interop.models import FhirImport
 
     with uow:
         access.require_patient(uow, actor=actor, patient_id=patient_id)
         s = uow.session
-        conditions = [{"display": c.display, "code": c.code, "system": c.system, "status": c.clinical_status,
-                       "onset": c.onset, "source": c.source}
-                      for c in s.scalars(select(Condition).where(Condition.patient_id == patient_id)
-                                         .order_by(Condition.onset.desc(), Condition.id))]
-        medications = [{"display": m.display, "status": m.status, "start": m.start, "end": m.end,
-                        "dosage": m.dosage, "source": m.source}
-                       for m in s.scalars(select(MedicationStatement)
-                                          .where(MedicationStatement.patient_id == patient_id)
-                                          .order_by(MedicationStatement.start, MedicationStatement.id))]
+        # newest first in a report
+        conditions = list(reversed(records.conditions(s, patient_id)))
+        medications = records.medications(s, patient_id)
         imports = [{"source": i.filename, "format": "FHIR", "when": i.imported_at, "what": ", ".join(
             f"{k} {v}" for k, v in i.resources.items())} for i in s.scalars(select(FhirImport)
                                                                             .order_by(FhirImport.id))

@@ -6,12 +6,10 @@ from typing import Literal
 
 from gutwise import __version__, knowledge
 from gutwise.core.templating import make_environment
+from gutwise.protocol.views import GRADE_WORDS
 from gutwise.reports.content import ReportData
 
 PageSize = Literal["a4", "letter"]
-GRADE_WORDS = {"high": "We are very sure.", "moderate": "We are fairly sure.",
-               "low": "We are not sure: the evidence is limited.",
-               "very low": "We are very unsure: there is almost no good evidence."}
 STATUS_WORDS = {"met": "met", "not_met": "not met", "cannot_tell": "cannot tell yet"}
 
 

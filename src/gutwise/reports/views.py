@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from gutwise.core.errors import InvalidInput
 from gutwise.reports import content, render
 from gutwise.web.deps import ApiActor, PageSession, UoW
+from gutwise.web.responses import attachment
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["reports"])
@@ -36,14 +37,9 @@ def _report(uow: UoW, actor: object, patient_id: int, fmt: str, audience: str, p
                           audience=audience,  # type: ignore[arg-type]
                           start=_day(start, "from"), end=_day(end, "to"))
     name = f"gutwise-{audience}-report-{patient_id}-{date.today().isoformat()}.{fmt}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "pdf":
-        return Response(render.pdf(data, page=page), media_type="application/pdf",  # type: ignore[arg-type]
-                        headers=headers)
-    return Response(render.html(data, page=page), media_type="text/html; charset=utf-8",  # type: ignore[arg-type]
-                    headers=headers)
-
-
+        return attachment(render.pdf(data, page=page), name, "application/pdf")  # type: ignore[arg-type]
+    return attachment(render.html(data, page=page), name, "text/html; charset=utf-8")  # type: ignore[arg-type]
 
 
 @pages.get("/patients/{patient_id}/report")
